@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("divisions", views.DivisionViewSet)
+router.register("industries", views.IndustryViewSet)
+router.register("organisations", views.OrganisationViewSet)
+router.register("people", views.PersonViewSet)
+router.register("positions", views.PositionViewSet)
+router.register("jurisdictions", views.JurisdictionViewSet)
+router.register("audit-events", views.AuditEventViewSet)
+router.register("messages", views.MessageViewSet, basename="message")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,18 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from .core.views import pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("accounts/login/", pages.login_view, name="login"),
+    path("accounts/logout/", pages.logout_view, name="logout"),
+    path("inbox/", pages.InboxView.as_view(), name="inbox"),
+    path("inbox/<int:pk>/", pages.MessageDetail.as_view(), name="message_detail"),
+    path("inbox/read-all/", pages.inbox_mark_all_read, name="inbox_read_all"),
+    path("inbox/bell/", pages.bell, name="bell"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", pages.health, name="health"),
+    path("api/v1/", include("dixian.core.api.urls")),
+    path("", include("dixian.core.urls")),
+]
