@@ -31,7 +31,14 @@ TESTING = env_bool("DIXIAN_TESTING") or "pytest" in sys.modules
 DEMO = env_bool("DIXIAN_DEMO")
 DEBUG = env_bool("DIXIAN_DEBUG")
 
-DATA_DIR = Path(os.environ.get("DIXIAN_DATA_DIR") or Path.cwd() / "var").resolve()
+if os.environ.get("DIXIAN_DATA_DIR"):
+    DATA_DIR = Path(os.environ["DIXIAN_DATA_DIR"]).resolve()
+elif TESTING:
+    import tempfile
+
+    DATA_DIR = Path(tempfile.mkdtemp(prefix="dixian-test-"))
+else:
+    DATA_DIR = (Path.cwd() / "var").resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -220,6 +227,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+FORMS_URLFIELD_ASSUME_HTTPS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
