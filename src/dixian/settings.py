@@ -226,9 +226,9 @@ TIME_ZONE = "Asia/Shanghai"  # shown to users; stored in UTC (USE_TZ)
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-FORMS_URLFIELD_ASSUME_HTTPS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
@@ -316,5 +316,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DIXIAN_LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
+    "loggers": {
+        "huey": {"level": "WARNING", "propagate": False, "handlers": ["console"]},
+        "django.request": {"level": "ERROR"},
+    },
 }

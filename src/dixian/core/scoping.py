@@ -44,6 +44,15 @@ def is_county_wide(user, action: str = Action.VIEW) -> bool:
     return user.role == Role.SAFETY_OFFICE
 
 
+def may_create(user, model) -> bool:
+    """Whether the user may create objects of ``model`` at all (the "add" pages)."""
+    if not may_act(user, Action.CHANGE):
+        return False
+    if getattr(model, "scope_public", False):
+        return is_county_wide(user, Action.CHANGE)
+    return True
+
+
 def visible_org_q(user, action: str = Action.VIEW) -> Q | None:
     """Q over Organisation for the user's scope; None means "everything"."""
     if is_county_wide(user, action):

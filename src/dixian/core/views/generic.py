@@ -99,6 +99,11 @@ class ScopedObjectMixin(LoginRequiredMixin):
             f"{self.model._meta.app_label}:{self.model._meta.model_name}"
         )
 
+    def may_create(self) -> bool:
+        from ..scoping import may_create
+
+        return may_create(self.request.user, self.model)
+
     def can(self, action) -> bool:
         from ..scoping import may_act
 
@@ -184,7 +189,7 @@ class ObjectListView(ScopedObjectMixin, View):
             "querystring": params.urlencode(),
             "sort_querystring": sort_params.urlencode(),
             "search_enabled": bool(self.search_fields),
-            "can_add": self.can_add and self.can(Action.CHANGE),
+            "can_add": self.can_add and self.may_create(),
         }
         return render(request, self.template_name, context)
 
@@ -309,7 +314,9 @@ class ObjectEditView(ScopedObjectMixin, View):
     def get_instance(self):
         if "pk" in self.kwargs:
             return self.get_object(Action.CHANGE)
-        if not self.can(Action.CHANGE):
+        from ..scoping import may_create
+
+        if not may_create(self.request.user, self.model):
             raise Http404
         return self.model()
 
