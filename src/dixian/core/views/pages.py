@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -109,7 +110,7 @@ def home(request):
             "lat": float(e.latitude),
             "lng": float(e.longitude),
             "industry": "、".join(i.name for i in e.industries.all()),
-            "url": f"/org/organisations/{e.pk}/",
+            "url": reverse("core:organisation_detail", args=[e.pk]),
         }
         for e in enterprises.filter(
             latitude__isnull=False, longitude__isnull=False
@@ -120,7 +121,7 @@ def home(request):
             "label": _("Townships"),
             "value": townships.count(),
             "icon": "map-2",
-            "url": "/org/divisions/?level=township",
+            "url": reverse("core:division_list") + "?level=township",
         },
         {
             "label": _("Government bodies"),
@@ -128,19 +129,19 @@ def home(request):
                 kind__in=[OrgKind.GOVERNMENT, OrgKind.COMMITTEE_OFFICE, OrgKind.DEPARTMENT]
             ).count(),
             "icon": "building-bank",
-            "url": "/org/organisations/?kind=department",
+            "url": reverse("core:organisation_list") + "?kind=department",
         },
         {
             "label": _("Enterprises"),
             "value": enterprises.count(),
             "icon": "building-factory-2",
-            "url": "/org/organisations/?kind=enterprise",
+            "url": reverse("core:organisation_list") + "?kind=enterprise",
         },
         {
             "label": _("People on record"),
             "value": Person.objects.restrict(user).count(),
             "icon": "users",
-            "url": "/org/people/",
+            "url": reverse("core:person_list"),
         },
         {
             "label": _("Unread messages"),
@@ -148,13 +149,13 @@ def home(request):
                 recipient=user, channel=Channel.INAPP, read_at__isnull=True
             ).count(),
             "icon": "bell",
-            "url": "/inbox/",
+            "url": reverse("inbox"),
         },
         {
             "label": _("Recorded actions, last 7 days"),
             "value": audit_qs.filter(at__gte=week_ago).count(),
             "icon": "history",
-            "url": "/audit/",
+            "url": reverse("core:auditevent_list"),
         },
     ]
     return render(
