@@ -343,6 +343,20 @@ def seed() -> dict:
             Position.objects.create(
                 person=p, org=e, kind=PositionKind.PRINCIPAL, title="主要负责人"
             )
+    from .notify import enqueue
+
+    for user in User.objects.filter(username__in=[a[0] for a in ACCOUNTS]):
+        enqueue(
+            subject="欢迎使用底线安全生产与应急管理平台（演示）",
+            body=(
+                "这是平陆县演示环境。您看到的数据范围取决于您的角色和所在单位："
+                "县领导和安委办看全县，部门看本行业监管范围内的企业，乡镇看本辖区，企业看本单位。"
+                "所有操作都记录在防篡改的审计日志中。"
+            ),
+            link="/",
+            recipients=[user],
+            dedupe_key="demo-welcome",
+        )
     audit.record(
         action="demo.seed", object_type="core.demo", object_repr="Pinglu demo", after=created
     )

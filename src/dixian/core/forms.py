@@ -47,6 +47,7 @@ class OrganisationForm(ScopedModelForm):
             "longitude",
             "is_active",
         ]
+        widgets = {"industries": forms.CheckboxSelectMultiple}
 
     def clean(self):
         data = super().clean()

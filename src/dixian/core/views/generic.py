@@ -385,6 +385,9 @@ class ScopedModelForm(forms.ModelForm):
             if qs is not None and hasattr(qs, "restrict") and user is not None:
                 field.queryset = qs.restrict(user)
             widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                widget.attrs.setdefault("class", "form-check-input")
+                continue
             css = (
                 "form-select"
                 if isinstance(widget, forms.Select | forms.SelectMultiple)

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from .. import clock, security, services
-from ..choices import Channel, DivisionLevel, OrgKind
+from ..choices import GOVERNMENT_KINDS, Channel, DivisionLevel, OrgKind
 from ..filtersets import AuditEventFilterSet, MessageFilterSet
 from ..forms import LoginForm
 from ..models import AuditEvent, Division, Industry, Message, Organisation, Person
@@ -93,11 +92,14 @@ def home(request):
     enterprises = orgs.filter(kind=OrgKind.ENTERPRISE, is_active=True)
     week_ago = clock.now() - dt.timedelta(days=7)
     audit_qs = AuditEvent.objects.restrict(user)
-    by_industry = (
-        Industry.objects.filter(organisations__in=enterprises, parent__isnull=True)
-        .annotate(n=Count("organisations", distinct=True))
-        .order_by("-n")
-    )
+    # Roll sub-industries (煤矿 under 矿山 …) up to their top-level industry.
+    by_industry = []
+    for top in Industry.objects.filter(parent__isnull=True).prefetch_related("children"):
+        ids = [top.pk, *(c.pk for c in top.children.all())]
+        n = enterprises.filter(industries__in=ids).distinct().count()
+        if n:
+            by_industry.append((top.name, n))
+    by_industry.sort(key=lambda item: -item[1])
     townships = Division.objects.filter(level=DivisionLevel.TOWNSHIP)
     by_township = []
     for t in townships:
@@ -125,11 +127,9 @@ def home(request):
         },
         {
             "label": _("Government bodies"),
-            "value": orgs.filter(
-                kind__in=[OrgKind.GOVERNMENT, OrgKind.COMMITTEE_OFFICE, OrgKind.DEPARTMENT]
-            ).count(),
+            "value": orgs.filter(kind__in=[k for k in OrgKind if k in GOVERNMENT_KINDS]).count(),
             "icon": "building-bank",
-            "url": reverse("core:organisation_list") + "?kind=department",
+            "url": reverse("core:organisation_list"),
         },
         {
             "label": _("Enterprises"),
@@ -164,8 +164,8 @@ def home(request):
         {
             "figures": figures,
             "chart_industry": {
-                "labels": [i.name for i in by_industry if i.n],
-                "values": [i.n for i in by_industry if i.n],
+                "labels": [name for name, _n in by_industry],
+                "values": [n for _name, n in by_industry],
             },
             "chart_township": by_township,
             "map_points": points,
