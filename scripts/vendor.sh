@@ -25,4 +25,6 @@ printf 'Alpine.js (@alpinejs/csp) is released under the MIT License.\nCopyright 
 cp "$N/echarts/dist/echarts.min.js" "$N/echarts/LICENSE" "$DEST/echarts/"
 cp "$N/leaflet/dist/leaflet.js" "$N/leaflet/dist/leaflet.css" "$N/leaflet/LICENSE" "$DEST/leaflet/"
 cp "$N"/leaflet/dist/images/*.png "$DEST/leaflet/images/"
+# Source maps are not shipped: drop their references (Django's manifest storage follows them).
+find "$DEST" \( -name '*.js' -o -name '*.css' \) -exec sed -i -E 's#//[#@] sourceMappingURL=[^ ]*##; s#/\*[#@] sourceMappingURL=[^*]*\*/##' {} +
 .venv/bin/python scripts/verify-vendor.py --write

@@ -24,7 +24,8 @@ Reproduce with `scripts/vendor.sh`; check with `scripts/verify-vendor.py`.
 | Apache ECharts | echarts | 6.1.0 | Apache-2.0 |
 | Leaflet | leaflet | 1.9.4 | BSD-2-Clause |
 
-Edits to the upstream files: the Tabler Icons CSS references only the woff2 font.
+Edits to the upstream files: the Tabler Icons CSS references only the woff2 font;
+`sourceMappingURL` comments are removed (source maps are not shipped).
 
 ## Files (sha256)
 

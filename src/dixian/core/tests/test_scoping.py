@@ -15,7 +15,17 @@ from dixian.core.choices import Action, OrgKind
 from dixian.core.models import Message, Organisation
 from dixian.core.scoping import may_create
 
-ROLES = ["leader", "office", "inspector", "housing", "township", "grid", "enterprise", "duty", "admin"]
+ROLES = [
+    "leader",
+    "office",
+    "inspector",
+    "housing",
+    "township",
+    "grid",
+    "enterprise",
+    "duty",
+    "admin",
+]
 
 # Views that answer something other than a page to GET.
 POST_ONLY = {"logout", "inbox_read_all", "message-read"}
@@ -184,7 +194,9 @@ def test_inspector_sees_jurisdiction_enterprises(users):
     assert "平陆县宏达燃气有限公司" not in seen  # gas: 住建局
     housing = names(Organisation.objects.restrict(users["housing"]).filter(kind=OrgKind.ENTERPRISE))
     assert housing == {
-        "平陆县城南棚户区改造项目（示例工地）", "运三高速连接线桥梁工程（示例工地）", "平陆县宏达燃气有限公司",
+        "平陆县城南棚户区改造项目（示例工地）",
+        "运三高速连接线桥梁工程（示例工地）",
+        "平陆县宏达燃气有限公司",
     }
 
 
@@ -196,7 +208,10 @@ def test_county_wide_roles_see_everything(users):
 
 def test_read_only_leader_cannot_change(users):
     assert Organisation.objects.restrict(users["leader"], Action.CHANGE).count() == 0
-    assert Organisation.objects.restrict(users["office"], Action.CHANGE).count() == Organisation.objects.count()
+    assert (
+        Organisation.objects.restrict(users["office"], Action.CHANGE).count()
+        == Organisation.objects.count()
+    )
 
 
 def test_out_of_scope_is_404_not_403(client_for):

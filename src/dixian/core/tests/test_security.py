@@ -121,8 +121,14 @@ def test_secret_key_required_outside_demo(tmp_path):
     assert "DIXIAN_SECRET_KEY is required" in result.stderr
     env["DIXIAN_SECRET_KEY"] = "x" * 50
     result = subprocess.run(
-        [sys.executable, "-c", code + "; from django.conf import settings; print(settings.SESSION_COOKIE_SECURE)"],
-        env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            code + "; from django.conf import settings; print(settings.SESSION_COOKIE_SECURE)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"  # secure cookies outside demo mode

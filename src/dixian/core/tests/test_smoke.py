@@ -1,5 +1,14 @@
 def test_demo_world_loaded(users):
-    assert set(users) >= {"leader", "office", "inspector", "township", "grid", "enterprise", "duty", "admin"}
+    assert set(users) >= {
+        "leader",
+        "office",
+        "inspector",
+        "township",
+        "grid",
+        "enterprise",
+        "duty",
+        "admin",
+    }
 
 
 def test_home_renders_for_leader(client_for):
