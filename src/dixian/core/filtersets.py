@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Channel, DivisionLevel, MessageState, OrgKind, PositionKind
+from .choices import Channel, DivisionLevel, MessageState, OrgKind, PositionKind, Role
 from .models import (
     AuditEvent,
     ChannelEndpoint,
@@ -13,6 +13,7 @@ from .models import (
     Organisation,
     Person,
     Position,
+    User,
 )
 
 
@@ -132,3 +133,11 @@ class ChannelEndpointFilterSet(StyledFilterSet):
     class Meta:
         model = ChannelEndpoint
         fields = ["kind", "enabled"]
+
+
+class UserFilterSet(StyledFilterSet):
+    role = django_filters.ChoiceFilter(label=_("role"), choices=Role.choices)
+
+    class Meta:
+        model = User
+        fields = ["role", "is_active"]

@@ -10,6 +10,7 @@ from .models import (
     Organisation,
     Person,
     Position,
+    User,
 )
 from .views.generic import ScopedModelForm
 
@@ -117,3 +118,51 @@ class ChannelEndpointForm(ScopedModelForm):
         model = ChannelEndpoint
         fields = ["kind", "name", "url", "secret", "org", "enabled"]
         widgets = {"secret": forms.PasswordInput(render_value=True)}
+
+
+class UserForm(ScopedModelForm):
+    """Accounts: an administrator creates or edits a login, its role and organisation."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Required for a new account; leave empty to keep the current password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "role", "org", "person", "email", "is_active"]
+
+    def clean(self):
+        from django.contrib.auth.password_validation import validate_password
+
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if not self.instance.pk and not p1:
+            self.add_error("password1", _("A new account needs a password."))
+        if p1 or p2:
+            if p1 != p2:
+                self.add_error("password2", _("The two passwords differ."))
+            else:
+                try:
+                    validate_password(p1, self.instance)
+                except forms.ValidationError as exc:
+                    self.add_error("password1", exc)
+        person, org = data.get("person"), data.get("org")
+        if person and org and person.org_id != org.pk:
+            self.add_error("person", _("The person belongs to another organisation."))
+        return data
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if self.cleaned_data.get("password1"):
+            user.set_password(self.cleaned_data["password1"])
+        elif not user.pk:
+            user.set_unusable_password()
+        if commit:
+            user.save()
+        return user

@@ -157,6 +157,11 @@ class Organisation(models.Model):
                     )
 
     @property
+    def depth(self) -> int:
+        """1 for a root organisation; relative depth is what the tree shows."""
+        return max(self.path.count("/"), 1)
+
+    @property
     def alias_list(self) -> list[str]:
         return [a.strip() for a in self.aliases.replace("，", ",").split(",") if a.strip()]
 
@@ -276,6 +281,19 @@ class User(AbstractUser):
 
     objects = ScopedUserManager()
     scope_org_field = "org"
+
+    @classmethod
+    def scope_q(cls, user, action):
+        """Administrators manage every account; anyone else sees only their own."""
+        from django.db.models import Q
+
+        if user.is_superuser or user.role == Role.ADMIN:
+            return None
+        return Q(pk=user.pk) if action == "view" else Q(pk__in=[])
+
+    @classmethod
+    def scope_may_create(cls, user) -> bool:
+        return user.is_superuser or user.role == Role.ADMIN
 
     class Meta:
         verbose_name = _("user")

@@ -48,6 +48,8 @@ def may_create(user, model) -> bool:
     """Whether the user may create objects of ``model`` at all (the "add" pages)."""
     if not may_act(user, Action.CHANGE):
         return False
+    if hasattr(model, "scope_may_create"):
+        return model.scope_may_create(user)
     if getattr(model, "scope_public", False):
         return is_county_wide(user, Action.CHANGE)
     return True

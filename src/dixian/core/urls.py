@@ -62,6 +62,8 @@ urlpatterns = [
         r.ChannelEndpointEdit,
         r.ChannelEndpointDelete,
     ),
+    *registry_urls("system/users", "user", r.UserList, r.UserDetail, r.UserEdit, r.UserDelete),
+    path("org/tree/", r.OrganisationTree.as_view(), name="organisation_tree"),
     path("audit/", pages.AuditList.as_view(), name="auditevent_list"),
     path("audit/<int:pk>/", pages.AuditDetail.as_view(), name="auditevent_detail"),
 ]
@@ -99,3 +101,9 @@ navigation.register(
     )
 )
 navigation.register(NavItem("system", _("API documentation"), "api-docs", "api", order=3))
+navigation.register(
+    NavItem("system", _("User accounts"), "core:user_list", "user-cog", roles={Role.ADMIN}, order=0)
+)
+navigation.register(
+    NavItem("registry", _("Organisation tree"), "core:organisation_tree", "hierarchy-2", order=-1)
+)

@@ -11,6 +11,7 @@ from ..models import (
     Organisation,
     Person,
     Position,
+    User,
 )
 from .generic import Column, ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 
@@ -220,3 +221,55 @@ class ChannelEndpointEdit(ObjectEditView):
 
 class ChannelEndpointDelete(ObjectDeleteView):
     model = ChannelEndpoint
+
+
+class UserList(ObjectListView):
+    model = User
+    columns = [
+        Column("username", link=True),
+        "display_name",
+        "role",
+        "org",
+        "is_active",
+        "last_login",
+    ]
+    filterset_class = filtersets.UserFilterSet
+    search_fields = ["username", "display_name", "org__name"]
+    select_related = ["org"]
+
+
+class UserDetail(ObjectDetailView):
+    model = User
+    fields = [
+        "username",
+        "display_name",
+        "role",
+        "org",
+        "person",
+        "email",
+        "is_active",
+        "last_login",
+        "date_joined",
+    ]
+
+
+class UserEdit(ObjectEditView):
+    model = User
+    form_class = forms.UserForm
+
+
+class UserDelete(ObjectDeleteView):
+    model = User
+
+
+class OrganisationTree(ObjectListView):
+    """The organisation tree (county → bodies → townships → villages; enterprises), scoped."""
+
+    model = Organisation
+    template_name = "core/organisation_tree.html"
+    paginate_by = 1000
+    columns = ["name", "kind", "division"]
+    select_related = ["division"]
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("path")
