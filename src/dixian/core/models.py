@@ -189,6 +189,7 @@ class Jurisdiction(models.Model):
     scope_org_field = "department"
 
     class Meta:
+        ordering = ["department__path", "pk"]
         verbose_name = _("jurisdiction")
         verbose_name_plural = _("jurisdictions")
 
@@ -437,6 +438,7 @@ class ChannelEndpoint(models.Model):
     scope_org_field = "org"
 
     class Meta:
+        ordering = ["kind", "name"]
         verbose_name = _("channel endpoint")
         verbose_name_plural = _("channel endpoints")
 

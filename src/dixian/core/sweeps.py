@@ -1,4 +1,4 @@
-"""Deadline handlers of the core: outbox retries, reminders, partition upkeep hooks."""
+"""Deadline handlers of the core: outbox retries and due reminders."""
 
 from __future__ import annotations
 
@@ -21,7 +21,12 @@ class OutboxRetries(deadlines.DeadlineHandler):
 
 @deadlines.register
 class DueReminders(deadlines.DeadlineHandler):
-    """A scheduled reminder at its due time becomes in-app messages (and SMS when set)."""
+    """A scheduled reminder at its due time becomes in-app messages, exactly once.
+
+    Addressed to a user, it reaches that user; addressed only to an organisation, every
+    active user of that organisation. The conditional update (scheduled → sent) decides who
+    sends; the outbox dedupe key ``reminder:<pk>`` guards the messages a second time.
+    """
 
     model = Reminder
     due_field = "due_at"

@@ -1,4 +1,14 @@
-"""Outbox: write messages in the caller's transaction, deliver with retries and backoff."""
+"""Outbox: write messages in the caller's transaction, deliver with retries and backoff.
+
+- ``enqueue`` writes one ``Message`` per recipient × channel and per robot endpoint, in the
+  caller's transaction. In-app messages are the inbox: delivered at once. The others are
+  handed to the worker after commit.
+- ``deliver_message`` makes one attempt: it *claims* the row with a conditional UPDATE (a
+  lease), sends, then records a ``DeliveryAttempt`` (the delivery log) and moves the row to
+  delivered, to failed after ``OUTBOX_MAX_ATTEMPTS``, or back to pending with exponential
+  backoff (``OUTBOX_BACKOFF_SECONDS`` × 2^(attempts-1)).
+- ``deliver_due`` is the sweeper's outbox handler: it attempts every due pending row.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +16,20 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .. import clock
 from ..choices import Channel, MessageState
 from ..models import ChannelEndpoint, DeliveryAttempt, Message
-from .channels import DeliveryError, send
+from .channels import ROBOT_CHANNELS, DeliveryError, send
 
 log = logging.getLogger(__name__)
+
+# How long a claim keeps other workers off a message. A worker that dies mid-send leaves the
+# row pending; it becomes due again when the lease runs out (longer than any HTTP timeout).
 LEASE = dt.timedelta(minutes=5)
+# Upper bound of one backoff step, whatever OUTBOX_MAX_ATTEMPTS says.
+MAX_BACKOFF = dt.timedelta(hours=6)
 
 
 def _address_for(user, channel: str) -> str:
@@ -24,6 +39,15 @@ def _address_for(user, channel: str) -> str:
     if channel == Channel.SMS:
         return person.mobile if person else ""
     return ""
+
+
+def _unique(objects):
+    """The objects in order, each primary key once."""
+    seen = set()
+    for obj in objects:
+        if obj.pk not in seen:
+            seen.add(obj.pk)
+            yield obj
 
 
 def enqueue(
@@ -40,24 +64,27 @@ def enqueue(
     """Write outbox rows for each recipient × channel and each robot endpoint.
 
     In-app messages are delivered at once (they are the inbox). Others are delivered by the
-    worker after the transaction commits; the sweeper retries what failed.
+    worker after the transaction commits; the sweeper retries what failed. Robot channels in
+    ``channels`` are ignored for people (robots post to a group: pass ``endpoints``), and
+    endpoints that are not group robots are ignored (the SMS gateway is found per message).
+
+    With a ``dedupe_key``, each recipient × channel and each endpoint gets the message at
+    most once, however often (or however concurrently) the caller enqueues it. Returns the
+    rows written by this call.
     """
     now = clock.now()
     rows: list[Message] = []
-    for user in recipients:
-        for channel in channels:
-            if channel in (Channel.WECOM, Channel.DINGTALK, Channel.FEISHU):
+    for user in _unique(recipients):
+        for channel in dict.fromkeys(channels):
+            if channel in ROBOT_CHANNELS:
                 continue
             key = f"{dedupe_key}:{user.pk}:{channel}" if dedupe_key else None
-            if key and Message.objects.filter(dedupe_key=key).exists():
-                continue
-            address = _address_for(user, channel)
             inapp = channel == Channel.INAPP
             rows.append(
                 Message(
                     channel=channel,
                     recipient=user,
-                    address=address,
+                    address=_address_for(user, channel),
                     subject=subject[:200],
                     body=body,
                     link=link[:300],
@@ -69,10 +96,11 @@ def enqueue(
                     org=org or user.org,
                 )
             )
-    for endpoint in endpoints:
-        key = f"{dedupe_key}:ep{endpoint.pk}" if dedupe_key else None
-        if key and Message.objects.filter(dedupe_key=key).exists():
+    for endpoint in _unique(endpoints):
+        if endpoint.kind not in ROBOT_CHANNELS:
+            log.warning("enqueue: endpoint %s is not a group robot; skipped", endpoint.pk)
             continue
+        key = f"{dedupe_key}:ep{endpoint.pk}" if dedupe_key else None
         rows.append(
             Message(
                 channel=endpoint.kind,
@@ -87,28 +115,54 @@ def enqueue(
                 org=org or endpoint.org,
             )
         )
-    for row in rows:
-        row.save()
-    pending = [r.pk for r in rows if r.state == MessageState.PENDING]
+    written = [row for row in rows if _save_once(row)]
+    pending = [r.pk for r in written if r.state == MessageState.PENDING]
     if pending:
         from ..tasks import deliver_messages
 
-        transaction.on_commit(lambda: deliver_messages(pending))
-    return rows
+        # robust: the rows are committed; if the queue is down the sweeper still sends them.
+        transaction.on_commit(lambda: deliver_messages(pending), robust=True)
+    return written
 
 
-def _backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=settings.OUTBOX_BACKOFF_SECONDS * (2 ** max(attempts - 1, 0)))
+def _save_once(row: Message) -> bool:
+    """Insert ``row`` unless a row with its dedupe key exists; False when it was a duplicate.
+
+    The existence check skips the common case cheaply; the savepoint turns the unique
+    constraint into the answer when two transactions enqueue the same key at once, without
+    breaking the caller's transaction.
+    """
+    if row.dedupe_key is None:
+        row.save()
+        return True
+    if Message.objects.filter(dedupe_key=row.dedupe_key).exists():
+        return False
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        return False
+    return True
 
 
-def deliver_message(pk: int, now: dt.datetime | None = None) -> bool:
-    """Try one pending, due message once. Claims it first so two workers never both send."""
-    now = now or clock.now()
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait after the ``attempts``-th failed attempt: base, 2×base, 4×base … (capped)."""
+    exponent = min(max(attempts - 1, 0), 30)
+    return min(dt.timedelta(seconds=settings.OUTBOX_BACKOFF_SECONDS * 2**exponent), MAX_BACKOFF)
+
+
+def claim(pk: int, now: dt.datetime) -> Message | None:
+    """Claim a pending, due message for one attempt; None when it is not due or taken.
+
+    The claim is a conditional UPDATE on the values this worker read (state, attempts,
+    next attempt): of two workers that read the same row, exactly one moves
+    ``next_attempt_at`` to ``now + LEASE``; the other's UPDATE matches nothing.
+    """
     msg = Message.objects.filter(pk=pk).first()
     if msg is None or msg.state != MessageState.PENDING:
-        return False
+        return None
     if msg.next_attempt_at and msg.next_attempt_at > now:
-        return False
+        return None
     claimed = Message.objects.filter(
         pk=pk,
         state=MessageState.PENDING,
@@ -116,69 +170,90 @@ def deliver_message(pk: int, now: dt.datetime | None = None) -> bool:
         next_attempt_at=msg.next_attempt_at,
     ).update(next_attempt_at=now + LEASE)
     if not claimed:
-        return False
+        return None
+    msg.next_attempt_at = now + LEASE
+    return msg
+
+
+def attempt(msg: Message, now: dt.datetime) -> bool:
+    """Send a message claimed by ``claim`` once; record the outcome in the delivery log.
+
+    The outcome is written only while this worker's claim still holds (same attempts, same
+    lease): a worker that overran its lease logs its try but leaves the row to the worker
+    that took over.
+    """
     status_code = None
+    permanent = False
     try:
         endpoint = msg.endpoint
         if endpoint is None and msg.channel == Channel.SMS:
-            endpoint = ChannelEndpoint.objects.filter(kind=Channel.SMS, enabled=True).first()
+            endpoint = (
+                ChannelEndpoint.objects.filter(kind=Channel.SMS, enabled=True)
+                .order_by("pk")
+                .first()
+            )
             if endpoint is None:
-                raise DeliveryError(_no_gateway())
+                raise DeliveryError("no SMS gateway is configured")
         if endpoint is not None and not endpoint.enabled:
             raise DeliveryError("endpoint disabled")
         status_code, detail = send(msg, endpoint, timeout=settings.OUTBOX_HTTP_TIMEOUT)
         ok = True
     except DeliveryError as exc:
         ok, detail, status_code = False, str(exc), exc.status_code
-    except Exception as exc:  # network errors, timeouts: retried
+        permanent = exc.permanent
+    except Exception as exc:  # anything else the channel raised (SMTP errors …): retried
         ok, detail = False, f"{type(exc).__name__}: {exc}"
     attempts = msg.attempts + 1
+    if ok:
+        values = {
+            "state": MessageState.DELIVERED,
+            "delivered_at": now,
+            "next_attempt_at": None,
+            "last_error": "",
+        }
+    elif permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        values = {"state": MessageState.FAILED, "next_attempt_at": None}
+    else:
+        values = {"next_attempt_at": now + backoff(attempts)}
+    if not ok:
+        values["last_error"] = str(detail)[:500]
     with transaction.atomic():
         DeliveryAttempt.objects.create(
             message=msg, at=now, success=ok, status_code=status_code, detail=str(detail)[:500]
         )
-        if ok:
-            Message.objects.filter(pk=pk).update(
-                state=MessageState.DELIVERED,
-                delivered_at=now,
-                attempts=attempts,
-                next_attempt_at=None,
-                last_error="",
-            )
-        elif attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            Message.objects.filter(pk=pk).update(
-                state=MessageState.FAILED,
-                attempts=attempts,
-                next_attempt_at=None,
-                last_error=str(detail)[:500],
-            )
-        else:
-            Message.objects.filter(pk=pk).update(
-                attempts=attempts,
-                next_attempt_at=now + _backoff(attempts),
-                last_error=str(detail)[:500],
-            )
+        Message.objects.filter(
+            pk=msg.pk,
+            state=MessageState.PENDING,
+            attempts=msg.attempts,
+            next_attempt_at=msg.next_attempt_at,
+        ).update(attempts=attempts, **values)
     if not ok:
-        log.warning("delivery of message %s failed (attempt %s): %s", pk, attempts, detail)
+        log.warning("delivery of message %s failed (attempt %s): %s", msg.pk, attempts, detail)
     return ok
 
 
-def _no_gateway() -> str:
-    return "no SMS gateway is configured"
+def deliver_message(pk: int, now: dt.datetime | None = None) -> bool:
+    """Try one pending, due message once. Claims it first so two workers never both send."""
+    now = now or clock.now()
+    msg = claim(pk, now)
+    if msg is None:
+        return False
+    return attempt(msg, now)
 
 
 def deliver_due(now: dt.datetime | None = None, limit: int = 200) -> int:
-    """Deliver every pending message whose next attempt is due."""
+    """Attempt every pending message whose next attempt is due; return how many succeeded."""
     now = now or clock.now()
     ids = list(
         Message.objects.filter(state=MessageState.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
+        .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for pk in ids if deliver_message(pk, now))
 
 
 def unread_count(user) -> int:
+    """The bell: how many in-app messages the user has not read."""
     if not getattr(user, "is_authenticated", False):
         return 0
     return Message.objects.filter(
