@@ -3,10 +3,14 @@ from django.views.i18n import set_language
 
 from .core.views import pages
 
+handler404 = "dixian.core.api.errors.handler404"
+handler500 = "dixian.core.api.errors.handler500"
+
 urlpatterns = [
     path("", pages.home, name="home"),
     path("accounts/login/", pages.login_view, name="login"),
     path("accounts/logout/", pages.logout_view, name="logout"),
+    path("accounts/token/", pages.api_token, name="api_token"),
     path("inbox/", pages.InboxView.as_view(), name="inbox"),
     path("inbox/<int:pk>/", pages.MessageDetail.as_view(), name="message_detail"),
     path("inbox/read-all/", pages.inbox_mark_all_read, name="inbox_read_all"),

@@ -27,8 +27,13 @@ SHOTS = ROOT / "docs" / "screenshots"
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -72,7 +77,10 @@ def server(tmp_path_factory):
     log = open(data_dir / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "dixian.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data_dir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=data_dir,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
@@ -91,11 +99,20 @@ def server(tmp_path_factory):
     users = json.loads(
         subprocess.run(
             [sys.executable, "-m", "dixian.cli", "seed-demo", "--list-users"],
-            env=env, capture_output=True, text=True, check=True, cwd=data_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=data_dir,
         ).stdout
     )
-    yield {"url": base, "users": {u["username"]: u for u in users}, "data_dir": data_dir,
-           "env": env, "proc": proc}
+    yield {
+        "url": base,
+        "users": {u["username"]: u for u in users},
+        "data_dir": data_dir,
+        "env": env,
+        "proc": proc,
+    }
     proc.send_signal(signal.SIGINT)  # what Ctrl-C does
     try:
         proc.wait(timeout=20)
@@ -111,7 +128,9 @@ def browser():
 
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
-        pytest.fail("Debian's chromium is required for the end-to-end suite (apt-get install chromium)")
+        pytest.fail(
+            "Debian's chromium is required for the end-to-end suite (apt-get install chromium)"
+        )
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield b
@@ -122,8 +141,11 @@ class Session:
     """A browser context (desktop or phone) with console/CSP error capture."""
 
     def __init__(self, browser, server, *, phone=False, locale="zh-CN"):
-        options = {"viewport": PHONE if phone else DESKTOP, "locale": locale,
-                   "accept_downloads": True}
+        options = {
+            "viewport": PHONE if phone else DESKTOP,
+            "locale": locale,
+            "accept_downloads": True,
+        }
         if phone:
             options.update({"is_mobile": True, "has_touch": True, "device_scale_factor": 2})
         self.context = browser.new_context(**options)

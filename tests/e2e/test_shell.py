@@ -81,7 +81,10 @@ def test_table_filters_search_export(desktop):
     with page.expect_download() as info:
         page.click("button:has-text('导出')")
         page.click("[data-testid=export-xlsx]")
-    path = info.value.path()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    path = desktop.server["data_dir"] / download.suggested_filename
+    download.save_as(path)
     from openpyxl import load_workbook
 
     ws = load_workbook(path).active

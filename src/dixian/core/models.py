@@ -34,7 +34,7 @@ class Division(models.Model):
         related_name="children",
     )
     # Materialised path of codes ("140829/140829100/"): a subtree is a prefix match.
-    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False)
+    path = models.CharField(_("path"), max_length=1000, db_index=True, editable=False)
     latitude = models.DecimalField(
         _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -54,8 +54,13 @@ class Division(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        old = self.path
         self.path = (self.parent.path if self.parent_id else "") + f"{self.code}/"
         super().save(*args, **kwargs)
+        if old and old != self.path:
+            # Moved or re-coded: its subtree moves with it (scoping reads these paths).
+            for child in Division.objects.filter(path__startswith=old).exclude(pk=self.pk):
+                Division.objects.filter(pk=child.pk).update(path=self.path + child.path[len(old) :])
 
 
 class Industry(models.Model):
@@ -127,7 +132,7 @@ class Organisation(models.Model):
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     is_active = models.BooleanField(_("active"), default=True)
-    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
+    path = models.CharField(_("path"), max_length=1000, db_index=True, editable=False, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -187,6 +192,24 @@ class Jurisdiction(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_org_field = "department"
+
+    @classmethod
+    def scope_q(cls, user, action):
+        """A department reads its own remit; only county-wide editors (安委办, admin) set it —
+        otherwise a department could widen what it sees."""
+        from .scoping import is_county_wide, visible_org_ids
+
+        if is_county_wide(user, action):
+            return None
+        if action != "view":
+            return models.Q(pk__in=[])
+        return models.Q(department__in=visible_org_ids(user, action))
+
+    @classmethod
+    def scope_may_create(cls, user) -> bool:
+        from .scoping import is_county_wide
+
+        return is_county_wide(user, "change")
 
     class Meta:
         ordering = ["department__path", "pk"]

@@ -65,7 +65,7 @@ def visible_org_q(user, action: str = Action.VIEW) -> Q | None:
     q = Q(path__startswith=org.path)
     if user.role == Role.INSPECTOR:
         for jurisdiction in org.jurisdictions.prefetch_related("industries", "areas"):
-            industry_ids = [i.pk for i in jurisdiction.industries.all()]
+            industry_ids = with_sub_industries(i.pk for i in jurisdiction.industries.all())
             if not industry_ids:
                 continue
             area_q = Q()
@@ -76,6 +76,20 @@ def visible_org_q(user, action: str = Action.VIEW) -> Q | None:
         if org.division_id:
             q |= Q(division__path__startswith=org.division.path)
     return q
+
+
+def with_sub_industries(ids) -> list[int]:
+    """An industry and every industry below it (a remit over 工贸 covers its subsectors)."""
+    from .models import Industry
+
+    found = set(ids)
+    frontier = set(found)
+    while frontier:
+        frontier = (
+            set(Industry.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - found
+        )
+        found |= frontier
+    return sorted(found)
 
 
 def visible_org_ids(user, action: str = Action.VIEW):

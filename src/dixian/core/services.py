@@ -146,3 +146,29 @@ __all__ = [
     "login_failed",
     "ValidationError",
 ]
+
+
+def api_token_rotate(*, actor) -> str:
+    """Issue a new API token for the actor, revoking the old one (audited; key not logged)."""
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        had = Token.objects.filter(user=actor).delete()[0] > 0
+        token = Token.objects.create(user=actor)
+        audit.record(
+            action="user.api_token_rotate" if had else "user.api_token_create",
+            obj=actor,
+            actor=actor,
+            after={"created": token.created.isoformat()},
+        )
+    return token.key
+
+
+def api_token_revoke(*, actor) -> bool:
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        removed = Token.objects.filter(user=actor).delete()[0] > 0
+        if removed:
+            audit.record(action="user.api_token_revoke", obj=actor, actor=actor)
+    return removed

@@ -8,9 +8,15 @@ from dixian.core.models import AuditEvent, Organisation, User
 def form(**extra):
     org = Organisation.objects.get(name="平陆县水利局")
     data = {
-        "username": "shuili01", "display_name": "水利局测试员", "role": "inspector",
-        "org": org.pk, "person": "", "email": "", "is_active": "on",
-        "password1": "", "password2": "",
+        "username": "shuili01",
+        "display_name": "水利局测试员",
+        "role": "inspector",
+        "org": org.pk,
+        "person": "",
+        "email": "",
+        "is_active": "on",
+        "password1": "",
+        "password2": "",
     }
     data.update(extra)
     return data
@@ -44,3 +50,23 @@ def test_new_account_needs_a_strong_password(client_for):
     c = Client()
     ok = c.post("/accounts/login/", {"username": "shuili01", "password": "Shuili-2024x"})
     assert ok.status_code == 302
+
+
+def test_api_token_issue_use_rotate_revoke(client_for, users):
+    c = client_for("inspector")
+    page = c.post("/accounts/token/", {"action": "rotate"}).content.decode()
+    import re
+
+    key = re.search(r'data-testid="api-token">([0-9a-f]{40})<', page).group(1)
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/organisations/").status_code == 200
+    c.post("/accounts/token/", {"action": "rotate"})
+    assert api.get("/api/v1/organisations/").status_code == 401  # old key revoked
+    assert AuditEvent.objects.filter(
+        action="user.api_token_rotate", actor=users["inspector"]
+    ).exists()
+    c.post("/accounts/token/", {"action": "revoke"})
+    from rest_framework.authtoken.models import Token
+
+    assert not Token.objects.filter(user=users["inspector"]).exists()
+    assert 'data-testid="api-token"' not in c.get("/accounts/token/").content.decode()

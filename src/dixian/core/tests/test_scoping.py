@@ -228,3 +228,27 @@ def test_exports_are_scoped(client_for):
     lines = [line for line in body.splitlines() if line.strip()]
     assert len(lines) == 3  # header + the plant + its red-mud yard
     assert "恒信化工" not in body
+
+
+def test_remit_over_a_sector_covers_its_subsectors(users):
+    # 县应急局 supervises 工贸; the flour mill is registered under its subsector 轻工.
+    seen = names(Organisation.objects.restrict(users["inspector"]))
+    assert "平陆县福源面粉有限公司" in seen
+
+
+def test_a_department_cannot_widen_its_own_remit(client_for, users):
+    from dixian.core.models import Industry, Jurisdiction
+
+    own = Jurisdiction.objects.filter(department=users["inspector"].org).first()
+    c = client_for("inspector")
+    assert c.get(f"/org/jurisdictions/{own.pk}/").status_code == 200
+    assert c.get(f"/org/jurisdictions/{own.pk}/edit/").status_code == 404
+    construction = Industry.objects.get(code="construction")
+    response = c.post(
+        "/org/jurisdictions/add/",
+        {"department": users["inspector"].org_id, "industries": [construction.pk], "note": "x"},
+    )
+    assert response.status_code == 404
+    assert not Jurisdiction.objects.filter(note="x").exists()
+    seen = names(Organisation.objects.restrict(users["inspector"]))
+    assert "平陆县城南棚户区改造项目（示例工地）" not in seen

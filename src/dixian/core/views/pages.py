@@ -252,3 +252,20 @@ class AuditDetail(ObjectDetailView):
         "prev_hash",
         "hash",
     ]
+
+
+@login_required
+@never_cache
+def api_token(request):
+    """Your API token: issue or rotate (shown once), or revoke."""
+    from rest_framework.authtoken.models import Token
+
+    new_key = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.api_token_revoke(actor=request.user)
+            messages.success(request, _("Your API token was revoked."))
+            return redirect("api_token")
+        new_key = services.api_token_rotate(actor=request.user)
+    token = Token.objects.filter(user=request.user).first()
+    return render(request, "core/api_token.html", {"token": token, "new_key": new_key})

@@ -23,14 +23,14 @@
       if (el.dataset.chart === "bar") {
         option = {
           color: palette, textStyle: font, grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
-          tooltip: { trigger: "axis" },
+          tooltip: { trigger: "axis", renderMode: "richText" },
           xAxis: { type: "value", minInterval: 1 },
           yAxis: { type: "category", data: data.labels.slice().reverse() },
           series: [{ type: "bar", data: data.values.slice().reverse(), label: { show: true, position: "right" } }]
         };
       } else {
         option = {
-          color: palette, textStyle: font, tooltip: { trigger: "item" },
+          color: palette, textStyle: font, tooltip: { trigger: "item", renderMode: "richText" },
           legend: { bottom: 0, type: "scroll" },
           series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "42%"], data: data, label: { formatter: "{b} {c}" } }]
         };
