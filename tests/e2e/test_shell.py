@@ -133,6 +133,6 @@ def test_out_of_scope_page_is_404(desktop):
 
 def test_logout(desktop):
     desktop.login("grid")
-    desktop.page.click(".nav-item.dropdown > a.nav-link")
+    desktop.page.click("[data-testid=account-menu]")
     desktop.page.click("button:has-text('退出登录')")
     expect(desktop.page).to_have_url(re.compile(r"/accounts/login/"))

@@ -357,7 +357,8 @@ class AuditEvent(models.Model):
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # DO_NOTHING: deleting a user must not rewrite the audit chain (the id stays).
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
