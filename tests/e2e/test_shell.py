@@ -66,6 +66,7 @@ def test_home_map_and_charts(desktop, phone):
     expect(toggler).to_be_visible()
     toggler.click()
     expect(phone.page.get_by_text("组织机构与人员")).to_be_visible()
+    phone.page.wait_for_timeout(600)  # let the collapse animation finish
     phone.shot("menu-phone")
     assert not phone.errors, phone.errors
 
@@ -101,15 +102,18 @@ def test_form_bad_input_then_save(desktop):
     page = desktop.page
     page.fill("#id_name", "平陆县测试新材料有限公司（示例）")
     page.select_option("#id_kind", "enterprise")
+    page.get_by_label("危险化学品").check()
     page.fill("#id_latitude", "200")
     page.click("button:has-text('保存')")
     error = page.locator("[data-field=latitude]")
     expect(error).to_contain_text("纬度")
     desktop.shot("form-error-desktop")
+    expect(page.get_by_label("危险化学品")).to_be_checked()  # kept after the error
     page.fill("#id_latitude", "34.86")
     page.fill("#id_longitude", "111.20")
     page.click("button:has-text('保存')")
     expect(page.locator(".page-title")).to_have_text("平陆县测试新材料有限公司（示例）")
+    expect(page.locator(".detail-list")).to_contain_text("危险化学品")
     expect(page.locator(".list-group-item").first).to_contain_text("organisation.create")
 
 
@@ -136,3 +140,35 @@ def test_logout(desktop):
     desktop.page.click("[data-testid=account-menu]")
     desktop.page.click("button:has-text('退出登录')")
     expect(desktop.page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+PAGES = [
+    ("org-tree", "/org/tree/"),
+    ("people", "/org/people/"),
+    ("jurisdictions", "/org/jurisdictions/"),
+    ("inbox", "/inbox/"),
+    ("audit", "/audit/"),
+    ("users", "/system/users/"),
+    ("api-token", "/accounts/token/"),
+]
+
+
+def test_main_pages_render_cleanly(desktop, phone):
+    desktop.login("admin")
+    for name, path in PAGES:
+        response = desktop.go(path)
+        assert response.status == 200, path
+        expect(desktop.page.locator(".page-title")).not_to_be_empty()
+        desktop.shot(f"{name}-desktop")
+    phone.login("admin")
+    for name, path in PAGES[:3]:
+        phone.go(path)
+        phone.shot(f"{name}-phone")
+    assert not desktop.errors and not phone.errors, desktop.errors + phone.errors
+
+
+def test_api_docs_page_loads_offline(desktop):
+    desktop.login("admin")
+    desktop.go("/api/v1/docs/")
+    expect(desktop.page.locator(".swagger-ui .info .title")).to_contain_text("Dixian API")
+    desktop.shot("api-docs-desktop")

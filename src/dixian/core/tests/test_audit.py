@@ -404,18 +404,16 @@ def test_verify_command_exit_status_and_message(chain):
     assert "intact" not in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AuditEvent.actor is on_delete=SET_NULL (core/models.py): deleting a user rewrites "
-    "actor_id of its audit events and breaks the chain; should be DO_NOTHING",
-)
 def test_deleting_a_user_does_not_break_the_chain(db):
+    """``AuditEvent.actor`` is DO_NOTHING: SET_NULL would rewrite ``actor_id`` in the chain."""
     from dixian.core.models import User
 
     user = User.objects.create_user(username="short-lived", password="x-Y-z-12345678")
     audit.record(action="test.by_user", object_type="test.thing", actor=user)
     audit.record(action="test.after", object_type="test.thing")
+    user_pk = user.pk
     user.delete()
+    assert AuditEvent.objects.get(action="test.by_user").actor_id == user_pk
     assert audit.verify_chain()[1] is None
 
 

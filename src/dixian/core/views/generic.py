@@ -167,7 +167,17 @@ class ObjectListView(ScopedObjectMixin, View):
             return self.export(qs, columns, export)
         paginator = Paginator(qs, self.paginate_by)
         page = paginator.get_page(request.GET.get("page"))
-        rows = [{"obj": obj, "cells": [c.value(obj) for c in columns]} for obj in page.object_list]
+        labels = [c.header(self.model) for c in columns]
+        rows = [
+            {
+                "obj": obj,
+                "cells": [
+                    {"label": lab, "value": c.value(obj)}
+                    for lab, c in zip(labels, columns, strict=True)
+                ],
+            }
+            for obj in page.object_list
+        ]
         params = request.GET.copy()
         params.pop("page", None)
         sort_params = params.copy()
@@ -386,8 +396,7 @@ class ScopedModelForm(forms.ModelForm):
                 field.queryset = qs.restrict(user)
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple):
-                widget.attrs.setdefault("class", "form-check-input")
-                continue
+                continue  # styled by .checkbox-grid (attrs would also land on the container)
             css = (
                 "form-select"
                 if isinstance(widget, forms.Select | forms.SelectMultiple)
