@@ -114,7 +114,7 @@ def test_form_bad_input_then_save(desktop):
     page.click("button:has-text('保存')")
     expect(page.locator(".page-title")).to_have_text("平陆县测试新材料有限公司（示例）")
     expect(page.locator(".detail-list")).to_contain_text("危险化学品")
-    expect(page.locator(".list-group-item").first).to_contain_text("organisation.create")
+    expect(page.locator(".list-group-item").first).to_contain_text("单位·新增")
 
 
 def test_language_switch(desktop):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import (
     COUNTY_WIDE_ROLES,
@@ -343,6 +344,24 @@ class LoginAttempt(models.Model):
         indexes = [models.Index(fields=["ip", "at"])]
 
 
+AUDIT_VERBS = {
+    "create": pgettext_lazy("audit verb", "created"),
+    "update": pgettext_lazy("audit verb", "changed"),
+    "delete": pgettext_lazy("audit verb", "deleted"),
+}
+# Apps add their own workflow actions here (e.g. "hazard.verify").
+AUDIT_ACTION_LABELS = {
+    "user.login": _("signed in"),
+    "user.login_failed": _("failed sign-in"),
+    "user.login_locked": _("sign-in refused (locked)"),
+    "user.set_password": _("password changed"),
+    "user.api_token_create": _("API token issued"),
+    "user.api_token_rotate": _("API token reissued"),
+    "user.api_token_revoke": _("API token revoked"),
+    "demo.seed": _("demo data loaded"),
+}
+
+
 class AuditEvent(models.Model):
     """One link of the hash chain of who did what, when (责任倒查).
 
@@ -385,6 +404,23 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words: a registered label, else "<object type> · created/changed/deleted"."""
+        from django.apps import apps
+
+        if self.action in AUDIT_ACTION_LABELS:
+            return str(AUDIT_ACTION_LABELS[self.action])
+        model_name, _sep, verb = self.action.rpartition(".")
+        verb_label = AUDIT_VERBS.get(verb)
+        if verb_label and self.object_type:
+            try:
+                model = apps.get_model(self.object_type)
+                return f"{model._meta.verbose_name}·{verb_label}"
+            except (LookupError, ValueError):
+                pass
+        return self.action
 
 
 class Reminder(models.Model):

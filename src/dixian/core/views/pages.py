@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
@@ -225,8 +226,7 @@ class AuditList(ObjectListView):
         Column("seq", link=True),
         "at",
         "actor_name",
-        "action",
-        "object_type",
+        Column("action_label", gettext_lazy("action"), sortable=False),
         "object_repr",
         "request_id",
     ]
