@@ -172,3 +172,18 @@ def test_api_docs_page_loads_offline(desktop):
     desktop.go("/api/v1/docs/")
     expect(desktop.page.locator(".swagger-ui .info .title")).to_contain_text("Dixian API")
     desktop.shot("api-docs-desktop")
+
+
+def test_phone_filters_fold_away(phone):
+    phone.login("inspector")
+    phone.go("/org/organisations/")
+    page = phone.page
+    expect(page.locator("#q")).to_be_hidden()
+    page.click("button:has-text('搜索与筛选')")
+    expect(page.locator("#q")).to_be_visible()
+    page.fill("#q", "化工")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator("table.datatable tbody tr")).to_have_count(2)
+    expect(page.locator("#q")).to_be_visible()  # stays open while a search is active
+    phone.shot("organisations-phone")
+    assert not phone.errors, phone.errors

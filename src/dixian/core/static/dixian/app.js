@@ -77,6 +77,19 @@
     });
   }
 
+  // Alpine (CSP build): components are registered here, never written inline.
+  document.addEventListener("alpine:init", function () {
+    window.Alpine.data("filterPanel", function () {
+      return {
+        open: false,
+        init: function () { this.open = this.$el.dataset.active === "1"; },
+        toggle: function () { this.open = !this.open; },
+        get expanded() { return this.open ? "true" : "false"; },
+        get formClass() { return this.open ? "is-open" : ""; }
+      };
+    });
+  });
+
   function init(root) { initCharts(root || document); initMaps(root || document); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
