@@ -64,6 +64,8 @@ urlpatterns = [
     ),
     *registry_urls("system/users", "user", r.UserList, r.UserDetail, r.UserEdit, r.UserDelete),
     path("org/tree/", r.OrganisationTree.as_view(), name="organisation_tree"),
+    path("system/outbox/", r.OutboxList.as_view(), name="message_list"),
+    path("system/outbox/<int:pk>/", r.OutboxDetail.as_view(), name="message_detail"),
     path("audit/", pages.AuditList.as_view(), name="auditevent_list"),
     path("audit/<int:pk>/", pages.AuditDetail.as_view(), name="auditevent_detail"),
 ]
@@ -101,6 +103,16 @@ navigation.register(
     )
 )
 navigation.register(NavItem("system", _("API documentation"), "api-docs", "api", order=3))
+navigation.register(
+    NavItem(
+        "system",
+        _("Message delivery log"),
+        "core:message_list",
+        "mail-forward",
+        roles={Role.ADMIN},
+        order=2,
+    )
+)
 navigation.register(
     NavItem("system", _("User accounts"), "core:user_list", "user-cog", roles={Role.ADMIN}, order=0)
 )

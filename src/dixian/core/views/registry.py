@@ -8,6 +8,7 @@ from ..models import (
     Division,
     Industry,
     Jurisdiction,
+    Message,
     Organisation,
     Person,
     Position,
@@ -273,3 +274,54 @@ class OrganisationTree(ObjectListView):
 
     def get_queryset(self):
         return super().get_queryset().order_by("path")
+
+
+class OutboxList(ObjectListView):
+    """Every outbox message with its delivery state: the delivery log (administrators)."""
+
+    model = Message
+    columns = [
+        Column("subject", link=True),
+        "channel",
+        "recipient",
+        "address",
+        "state",
+        "attempts",
+        "created_at",
+        "delivered_at",
+        "last_error",
+    ]
+    filterset_class = filtersets.MessageFilterSet
+    search_fields = ["subject", "address", "recipient__username", "last_error"]
+    select_related = ["recipient"]
+    can_add = False
+    title = _("Message delivery log")
+
+
+class OutboxDetail(ObjectDetailView):
+    model = Message
+    editable = False
+    fields = [
+        "subject",
+        "body",
+        "link",
+        "channel",
+        "recipient",
+        "endpoint",
+        "address",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "delivered_at",
+        "read_at",
+        "last_error",
+    ]
+    related = [
+        (
+            _("Delivery attempts"),
+            lambda obj, user: obj.deliveries.all(),
+            [Column("at"), "success", "status_code", "detail"],
+            None,
+        ),
+    ]
