@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "django_filters",
     "huey.contrib.djhuey",
     "dixian.core",
+    "dixian.duties",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Duties (职责): the notice and the responsibilities it lays down."""
