@@ -6,7 +6,7 @@ transaction and queues side effects with ``transaction.on_commit`` (via the outb
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 
@@ -135,17 +135,6 @@ def login_failed(*, username: str, request_ip: str | None, locked: bool) -> None
         object_repr=username[:150],
         after={"ip": request_ip},
     )
-
-
-__all__ = [
-    "object_save",
-    "object_delete",
-    "user_create",
-    "user_set_password",
-    "login_recorded",
-    "login_failed",
-    "ValidationError",
-]
 
 
 def api_token_rotate(*, actor) -> str:

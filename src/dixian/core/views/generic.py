@@ -229,13 +229,12 @@ class ObjectListView(ScopedObjectMixin, View):
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
 
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(title=force_str(self.model._meta.verbose_name_plural)[:31])
         for i, header in enumerate(headers):
-            ws.column_dimensions[chr(65 + i) if i < 26 else "A"].width = max(
-                12, len(header) * 2 + 4
-            )
+            ws.column_dimensions[get_column_letter(i + 1)].width = max(12, len(header) * 2 + 4)
         bold = []
         for header in headers:
             cell = WriteOnlyCell(ws, value=header)
