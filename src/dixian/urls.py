@@ -18,5 +18,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", pages.health, name="health"),
     path("api/v1/", include("dixian.core.api.urls")),
+    path("duties/", include("dixian.duties.urls")),
     path("", include("dixian.core.urls")),
 ]

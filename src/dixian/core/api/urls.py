@@ -2,6 +2,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from dixian.duties.api import KeyTaskViewSet, MilestoneViewSet, ProgressReportViewSet
+
 from . import views
 
 router = DefaultRouter()
@@ -13,6 +15,9 @@ router.register("positions", views.PositionViewSet)
 router.register("jurisdictions", views.JurisdictionViewSet)
 router.register("audit-events", views.AuditEventViewSet)
 router.register("messages", views.MessageViewSet, basename="message")
+router.register("key-tasks", KeyTaskViewSet)
+router.register("milestones", MilestoneViewSet)
+router.register("progress-reports", ProgressReportViewSet)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
