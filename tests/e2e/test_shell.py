@@ -76,7 +76,7 @@ def test_table_filters_search_export(desktop):
     desktop.go("/org/organisations/")
     page = desktop.page
     page.select_option("#id_kind", "enterprise")
-    page.click("button:has-text('筛选')")
+    page.click("form.filters button[type=submit]")
     expect(page.locator("table.datatable tbody tr")).to_have_count(15)
     desktop.shot("organisations-desktop")
     with page.expect_download() as info:
@@ -92,7 +92,7 @@ def test_table_filters_search_export(desktop):
     rows = list(ws.iter_rows(values_only=True))
     assert len(rows) == 16 and rows[0][0] == "名称"
     page.fill("#q", "煤业")
-    page.click("button:has-text('筛选')")
+    page.click("form.filters button[type=submit]")
     expect(page.locator("table.datatable tbody tr")).to_have_count(3)
 
 
