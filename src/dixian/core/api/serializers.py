@@ -37,7 +37,8 @@ COORDINATES = {
 class TreeSerializerMixin:
     """A node may not become its own ancestor (``parent`` would close a cycle), and a
     materialised ``path`` (when the model keeps one) must fit its column, for the node and for
-    every node of the subtree that moves with it."""
+    every node of the subtree that moves with it. Serializers of models that keep a path
+    define ``path_segment(attrs)``: the node's own part of the path."""
 
     def validate_parent(self, parent):
         node = self.instance
@@ -51,9 +52,6 @@ class TreeSerializerMixin:
                     )
                 ancestor = ancestor.parent
         return parent
-
-    def path_segment(self, attrs) -> str:  # the node's own part of the path
-        raise NotImplementedError
 
     def check_path_length(self, attrs):
         model = self.Meta.model
