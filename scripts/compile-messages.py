@@ -39,7 +39,10 @@ def problems(po: polib.POFile) -> list[str]:
 
 
 def main() -> int:
-    catalogues = sorted(LOCALE.glob("*/LC_MESSAGES/*.po"))
+    # The project catalogue plus each app's own (src/dixian/<app>/locale/...).
+    catalogues = sorted(LOCALE.glob("*/LC_MESSAGES/*.po")) + sorted(
+        LOCALE.parent.glob("*/locale/*/LC_MESSAGES/*.po")
+    )
     if not catalogues:
         print(f"no .po files under {LOCALE}", file=sys.stderr)
         return 1

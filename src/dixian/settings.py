@@ -130,6 +130,24 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "dixian.core",
     "dixian.duties",
+    "dixian.enterprises",
+    "dixian.workforce",
+    "dixian.prevention",
+    "dixian.monitoring",
+    "dixian.alerts",
+    "dixian.emergency",
+    "dixian.accidents",
+]
+
+# Apps whose `demo.seed()` the Pinglu demo calls, in this order (after the core world).
+DIXIAN_DEMO_APPS = [
+    "enterprises",
+    "workforce",
+    "prevention",
+    "monitoring",
+    "alerts",
+    "emergency",
+    "accidents",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,12 @@ urlpatterns = [
     path("healthz", pages.health, name="health"),
     path("api/v1/", include("dixian.core.api.urls")),
     path("duties/", include("dixian.duties.urls")),
+    path("enterprises/", include("dixian.enterprises.urls")),
+    path("workforce/", include("dixian.workforce.urls")),
+    path("prevention/", include("dixian.prevention.urls")),
+    path("monitoring/", include("dixian.monitoring.urls")),
+    path("alerts/", include("dixian.alerts.urls")),
+    path("emergency/", include("dixian.emergency.urls")),
+    path("accidents/", include("dixian.accidents.urls")),
     path("", include("dixian.core.urls")),
 ]

@@ -357,6 +357,12 @@ def seed() -> dict:
             recipients=[user],
             dedupe_key="demo-welcome",
         )
+    from importlib import import_module
+
+    from django.conf import settings
+
+    for app in settings.DIXIAN_DEMO_APPS:
+        created.update(import_module(f"dixian.{app}.demo").seed() or {})
     audit.record(
         action="demo.seed", object_type="core.demo", object_repr="Pinglu demo", after=created
     )

@@ -1,3 +1,6 @@
+from importlib import import_module
+
+from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -18,6 +21,9 @@ router.register("messages", views.MessageViewSet, basename="message")
 router.register("key-tasks", KeyTaskViewSet)
 router.register("milestones", MilestoneViewSet)
 router.register("progress-reports", ProgressReportViewSet)
+# Each app registers its own viewsets (dixian.<app>.api.register(router)).
+for _app in settings.DIXIAN_DEMO_APPS:
+    import_module(f"dixian.{_app}.api").register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -32,6 +32,18 @@ POST_ONLY = {"logout", "inbox_read_all", "message-read"}
 PUBLIC = {"login", "health", "set_language", "api-schema", "api-docs"}
 
 
+def declared_scoping(pattern: URLPattern) -> str | None:
+    """A view may declare how the walk treats it, instead of being listed here:
+    ``scoping = "post_only"`` (GET answers 404/405), ``"public"`` (anyone, no object),
+    or ``"token"`` (anyone holding a signed token in the URL; a bad token is refused).
+    Set it on the view class, the DRF viewset action, or the view function."""
+    callback = pattern.callback
+    for holder in (getattr(callback, "view_class", None), getattr(callback, "cls", None), callback):
+        if holder is not None and getattr(holder, "scoping", None):
+            return holder.scoping
+    return None
+
+
 def walk(resolver=None, namespace=None):
     resolver = resolver or get_resolver()
     for p in resolver.url_patterns:
@@ -112,7 +124,19 @@ def test_every_url_with_every_role(world, client_for, client):
         fmt = "format" in params_of(pattern)
         kwargs_extra = {"format": "json"} if fmt else {}
         base = name.split(":")[-1]
-        if base in POST_ONLY:
+        declared = declared_scoping(pattern)
+        if declared == "token":
+            url = reverse(name, kwargs={p: "not-a-valid-token" for p in params} | kwargs_extra)
+            for c in (client, clients["enterprise"]):
+                assert c.get(url).status_code in (400, 403, 404, 410), (name, "bad token")
+            checked += 1
+            continue
+        if declared == "public" and not params:
+            url = reverse(name, kwargs=kwargs_extra or None)
+            assert client.get(url).status_code in (200, 302, 405), (name, "anonymous")
+            checked += 1
+            continue
+        if base in POST_ONLY or declared == "post_only":
             url = _url(name, pattern, params, users, kwargs_extra)
             for username in ROLES:
                 assert clients[username].get(url).status_code in (404, 405), (name, username)

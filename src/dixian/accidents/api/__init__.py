@@ -1,0 +1,5 @@
+"""REST API of the accidents app."""
+
+
+def register(router) -> None:
+    """Register this app's viewsets on the shared /api/v1/ router."""

@@ -1,0 +1,5 @@
+"""Pinglu demo data for the monitoring app (called by dixian.core.demo.seed, idempotent)."""
+
+
+def seed() -> dict:
+    return {}
