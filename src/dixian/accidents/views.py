@@ -49,7 +49,6 @@ def _errors(request, exc: ValidationError):
 
 class AccidentList(ObjectListView):
     model = Accident
-    template_name = "accidents/accident_list.html"
     columns = [
         "number",
         Column("title", link=True),
