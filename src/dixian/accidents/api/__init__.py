@@ -6,6 +6,7 @@ def register(router) -> None:
     from . import views as v
 
     router.register("accidents", v.AccidentViewSet)
+    router.register("accidents", v.AccidentForwardViewSet, basename="accident-forwarding")
     router.register("accident-clocks", v.AccidentClockViewSet)
     router.register("accident-supplements", v.SupplementaryReportViewSet)
     router.register("investigations", v.InvestigationViewSet)

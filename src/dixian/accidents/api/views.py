@@ -32,7 +32,7 @@ class AccidentViewSet(
     viewsets.GenericViewSet,
 ):
     """Accident reports (事故信息报送) in the caller's scope with their clocks. POST records a
-    first report; ``forward`` records that the report went up one level."""
+    first report."""
 
     queryset = Accident.objects.all()
     serializer_class = s.AccidentSerializer
@@ -50,6 +50,14 @@ class AccidentViewSet(
         data.is_valid(raise_exception=True)
         acc = services.report_accident(actor=request.user, accident=Accident(**data.validated_data))
         return Response(s.AccidentSerializer(acc).data, status=status.HTTP_201_CREATED)
+
+
+class AccidentForwardViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """``POST /accidents/{id}/forward/``: record that the report went up one level."""
+
+    queryset = Accident.objects.all()
+    serializer_class = s.AccidentClockSerializer
+    scoping = "post_only"
 
     @extend_schema(request=s.ForwardSerializer, responses={200: s.AccidentClockSerializer})
     @action(detail=True, methods=["post"])
