@@ -34,7 +34,7 @@
     var pin = null;
     map.on("click", function (e) {
       if (pin) map.removeLayer(pin);
-      pin = window.L.marker(e.latlng).addTo(map);
+      pin = window.L.circleMarker(e.latlng, { radius: 10, color: "#f59f00", weight: 3, fillOpacity: 0.2 }).addTo(map);
       var url = box.dataset.nearest + "?lat=" + e.latlng.lat.toFixed(6) + "&lng=" + e.latlng.lng.toFixed(6);
       fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
         out.textContent = "";
