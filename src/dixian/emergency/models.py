@@ -239,7 +239,7 @@ class Drill(models.Model):
 class ActionState(models.TextChoices):
     OPEN = "open", _("Open")
     OVERDUE = "overdue", _("Overdue")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Done")
 
 
 class DrillAction(models.Model):
@@ -374,7 +374,7 @@ class TeamEquipment(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
-    unit = models.CharField(_("unit"), max_length=10, blank=True)
+    unit = models.CharField(_("unit of measure"), max_length=10, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_org_field = "team__org"
@@ -416,7 +416,7 @@ class ReserveItem(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     category = models.CharField(_("category"), max_length=50, blank=True)
-    unit = models.CharField(_("unit"), max_length=10)
+    unit = models.CharField(_("unit of measure"), max_length=10)
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=2, default=0, editable=False
     )

@@ -279,7 +279,7 @@ class Compliance(LoginRequiredMixin, View):
 
 STATUS_LABELS = {
     "late": gettext_lazy("Late"),
-    "due": gettext_lazy("Due"),
+    "due": gettext_lazy("Due now"),
     "ok": gettext_lazy("Up to date"),
 }
 
