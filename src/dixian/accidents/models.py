@@ -67,7 +67,7 @@ class Accident(models.Model):
     """An accident's first report (首报) with the six items of 493号令 Art. 12."""
 
     number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("accident title"), max_length=200)
     kind = models.CharField(
         _("kind"), max_length=12, choices=AccidentKind.choices, default=AccidentKind.ACCIDENT
     )
@@ -191,7 +191,7 @@ class AccidentClock(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=24, choices=ClockKind.choices)
     started_at = models.DateTimeField(_("started"))
-    due_at = models.DateTimeField(_("due"), db_index=True)
+    due_at = models.DateTimeField(_("due at"), db_index=True)
     state = models.CharField(
         _("state"), max_length=12, choices=ClockState.choices, default=ClockState.RUNNING
     )
@@ -452,7 +452,7 @@ class DishonestyListing(models.Model):
 
     subject = models.ForeignKey(
         Organisation,
-        verbose_name=_("subject"),
+        verbose_name=_("listed subject"),
         on_delete=models.PROTECT,
         related_name="dishonesty_listings",
     )
@@ -506,7 +506,7 @@ class Bulletin(models.Model):
         on_delete=models.SET_NULL,
         related_name="bulletins",
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("bulletin title"), max_length=200)
     body = models.TextField(_("text"))
     industries = models.ManyToManyField(Industry, verbose_name=_("industries"), related_name="+")
     issuer = models.ForeignKey(

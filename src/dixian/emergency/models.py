@@ -79,7 +79,7 @@ class Plan(models.Model):
     """An emergency plan (应急预案) of the county, a department, a township or an enterprise."""
 
     owner = _org_fk(_("organisation"), "emergency_plans")
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("plan title"), max_length=200)
     number = models.CharField(_("document number"), max_length=60, blank=True)
     level = models.CharField(_("plan level"), max_length=20, choices=PlanLevel.choices)
     kind = models.CharField(_("plan kind"), max_length=16, choices=PlanKind.choices)
@@ -213,7 +213,7 @@ class Drill(models.Model):
         on_delete=models.SET_NULL,
         related_name="drills",
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("drill title"), max_length=200)
     held_on = models.DateField(_("held on"), db_index=True)
     scope = models.CharField(_("drill kind"), max_length=16, choices=DrillScope.choices)
     form = models.CharField(_("form"), max_length=16, choices=DrillForm.choices)
@@ -237,7 +237,7 @@ class Drill(models.Model):
 
 
 class ActionState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Not done")
     OVERDUE = "overdue", _("Overdue")
     CLOSED = "closed", _("Done")
 
@@ -251,7 +251,7 @@ class DrillAction(models.Model):
     text = models.CharField(_("improvement action"), max_length=300)
     owner = _org_fk(_("responsible organisation"))
     due_on = models.DateField(_("due on"))
-    due_at = models.DateTimeField(_("due"), editable=False, db_index=True)
+    due_at = models.DateTimeField(_("due at"), editable=False, db_index=True)
     state = models.CharField(
         _("state"), max_length=12, choices=ActionState.choices, default=ActionState.OPEN
     )
@@ -352,7 +352,7 @@ class TeamMember(models.Model):
         RescueTeam, verbose_name=_("team"), on_delete=models.CASCADE, related_name="members"
     )
     name = models.CharField(_("name"), max_length=50)
-    role = models.CharField(_("role"), max_length=50, blank=True)
+    role = models.CharField(_("duty in the team"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     skills = models.CharField(_("skills and certificates"), max_length=200, blank=True)
 
