@@ -152,7 +152,7 @@ def seed() -> dict:
         ("陈医生（示例）", "紧急医学救援", "平陆县人民医院（示例）", "34.8360", "111.2120"),
     ]:
         Expert.objects.create(
-            org=ema, name=name, specialty=spec, employer=employer, phone="139000030",
+            org=ema, name=name, specialty=spec, employer=employer, phone="13900003001",
             latitude=Decimal(lat), longitude=Decimal(lng),
         )  # fmt: skip
     # 24-hour roster of the county duty room, one day left open (a gap flagged ahead).

@@ -23,7 +23,12 @@
           return { color: own ? "#0b5394" : "#9aa7b5", weight: own ? 2.5 : 1, fillColor: own ? "#cfe2f3" : "#f1f3f5", fillOpacity: own ? 0.45 : 0.3 };
         }
       }).addTo(map);
-      map.fitBounds(layer.getBounds());
+      var county = geo.features.filter(function (f) { return f.properties.role === "county"; })[0];
+      if (county && county.bbox) {
+        map.fitBounds([[county.bbox[1], county.bbox[0]], [county.bbox[3], county.bbox[2]]]);
+      } else {
+        map.fitBounds(layer.getBounds());
+      }
       points.forEach(function (p) {
         var m = window.L.circleMarker([p.lat, p.lng], { radius: 7, color: "#fff", weight: 2, fillColor: colours[p.kind] || "#333", fillOpacity: 0.95 }).addTo(map);
         var a = el("a", "", p.name); a.href = p.url;
