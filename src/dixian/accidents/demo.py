@@ -82,10 +82,7 @@ def seed() -> dict:
         learned_after=0.2 * h, received_after=1.5 * h, serious_injuries=2,
         direct_loss_yuan=Decimal("300000"), place="溶出车间", course="检修时高温碱液喷出。",
     )  # fmt: skip
-    with clock.frozen(a2.received_at + 3 * h):
-        from dixian.core import deadlines
-
-        deadlines.sweep()
+    with clock.frozen(a2.received_at + 3 * h):  # forwarded an hour late: 迟报
         services.forward(actor=duty, accident=a2)
     _report(
         duty, bus, "顺安客运班车侧翻较大涉险事故（示例）", now - dt.timedelta(hours=1),
