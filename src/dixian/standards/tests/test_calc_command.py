@@ -188,3 +188,22 @@ def test_uscc(calc):
 def test_missing_calculator_or_argument_is_exit_2(calc):
     assert calc()[0] == 2
     assert calc("lec", "--l", "6")[0] == 2
+
+
+def test_accident_grade(calc):
+    assert calc(
+        "accident-grade", "--deaths", 3, "--serious-injuries", 0, "--direct-loss-yuan", 0
+    ) == (
+        0,
+        {
+            "grade": "relatively_serious",
+            "grade_cn": "较大事故",
+            "report_up_to": "province",
+            "investigated_by": "city",
+        },
+        "",
+    )
+    code, out, _err = calc("accident-grade", "--direct-loss-yuan", 100000000)
+    assert code == 0 and out["grade"] == "especially_serious"
+    code, out, err = calc("accident-grade", "--deaths", -1)
+    assert code == 2 and out is None and "deaths" in err

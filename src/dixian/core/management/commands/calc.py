@@ -7,6 +7,8 @@ A thin wrapper: parsing and printing here, every rule in ``dixian.standards``.
     dixian calc gb18218 --input unit.json        {"s", "major", "r", "grade", "lines", …}
     dixian calc safety-fee --sector coal --category open_pit --output-t 1000
     dixian calc uscc 91350100M000100Y43          {"valid", "error"}
+    dixian calc accident-grade --deaths 3 --serious-injuries 0 --direct-loss-yuan 0
+                                                 {"grade", "grade_cn", "report_up_to", …}
 
 Output is one line of JSON (UTF-8, Chinese unescaped). Decimal values are JSON **numbers**
 written from the exact Decimal in plain notation (``108``, ``0.25``), never through a float.
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ....standards import gb18218, jsonio, risk, safety_fee, uscc
+from ....standards import accident, gb18218, jsonio, risk, safety_fee, uscc
 from ....standards.errors import StandardsError
 from ....standards.numbers import to_decimal
 
@@ -27,7 +29,10 @@ EXIT_BAD_INPUT = 2
 
 
 class Command(BaseCommand):
-    help = "Standards calculators (LEC, risk matrix, GB 18218-2018, safety fees, USCC); JSON out."
+    help = (
+        "Standards calculators (LEC, risk matrix, GB 18218-2018, safety fees, USCC, accident "
+        "grade); JSON out."
+    )
     requires_system_checks = []
 
     def add_arguments(self, parser):
@@ -65,6 +70,15 @@ class Command(BaseCommand):
         code = calculators.add_parser("uscc", help="check a unified social credit code (GB 32100)")
         code.add_argument("code")
 
+        acc = calculators.add_parser(
+            "accident-grade", help="accident grade, 国务院令第493号 Art. 3"
+        )
+        acc.add_argument("--deaths", default="0", help="deaths (死亡人数)")
+        acc.add_argument(
+            "--serious-injuries", default="0", help="serious injuries incl. acute poisoning"
+        )
+        acc.add_argument("--direct-loss-yuan", default="0", help="direct economic loss in yuan")
+
     def handle(self, *args, **options):
         try:
             result = getattr(self, "_" + options["calculator"].replace("-", "_"))(options)
@@ -98,6 +112,12 @@ class Command(BaseCommand):
             if options[name] is not None
         }
         return safety_fee.safety_fee(options["sector"], options["category"], **amounts).as_dict()
+
+    def _accident_grade(self, options):
+        g = accident.grade(
+            options["deaths"], options["serious_injuries"], options["direct_loss_yuan"]
+        )
+        return accident.grade_dict(g)
 
     def _uscc(self, options):
         return uscc.validate(options["code"])
