@@ -83,7 +83,7 @@ def server(tmp_path_factory):
         cwd=data_dir,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
+    deadline = time.time() + 300
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("dixian run exited:\n" + (data_dir / "server.log").read_text())
