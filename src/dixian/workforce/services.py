@@ -980,7 +980,7 @@ def _notify_reached(cycle: ScoreCycle, policy: ScoringPolicy) -> None:
         % {"consequence": policy.consequence, "due": due},
         link=f"/workforce/scoring/{cycle.pk}/",
         recipients=recipients,
-        channels=(Channel.INAPP, Channel.SMS),
+        channels=(Channel.INAPP,),
         org=cycle.enterprise,
         dedupe_key=f"workforce-score-reached:{cycle.pk}",
     )

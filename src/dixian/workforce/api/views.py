@@ -70,7 +70,7 @@ ScoreDeductionViewSet = read_only(
 def _review_action(service_call):
     @extend_schema(request=s.ReviewInput)
     @action(detail=True, methods=["get", "post"])
-    def review(self, request, pk=None):
+    def review(self, request, pk=None, **kwargs):
         """GET: the entry and its review state. POST (the supervising department): accept,
         or return with a reason."""
         obj = self.get_object()
@@ -160,7 +160,7 @@ class EmployeeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.AssignInput, responses=s.QualificationOutput)
     @action(detail=True, methods=["get", "post"])
-    def qualification(self, request, pk=None):
+    def qualification(self, request, pk=None, **kwargs):
         """GET: whether the employee holds what the post requires. POST {post}: assign a
         post (or none); refused (400) without the required certificate or training."""
         employee = self.get_object()
@@ -212,7 +212,7 @@ class ComplianceViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     pagination_class = None
 
     @extend_schema(responses=s.ComplianceOutput(many=True))
-    def list(self, request):
+    def list(self, request, *args, **kwargs):
         rows = services.compliance_table(request.user)
         return Response(
             [
