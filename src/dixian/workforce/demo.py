@@ -20,8 +20,17 @@ D = dt.date
 STAFFING_RULES = [
     (
         "矿山、金属冶炼、建筑施工、运输单位和危险物品的生产、经营、储存、装卸单位",
-        ["mining", "metallurgy", "nonferrous", "construction", "transport", "hazchem",
-         "fireworks", "civil_explosives", "gas"],
+        [
+            "mining",
+            "metallurgy",
+            "nonferrous",
+            "construction",
+            "transport",
+            "hazchem",
+            "fireworks",
+            "civil_explosives",
+            "gas",
+        ],
         None,
         None,
         "body_or_full_time",
@@ -78,18 +87,36 @@ CERTIFICATE_TYPES = [
     ("hazchem_process", "特种作业操作证·危险化学品安全作业", "special_operation", 6, 3),
     ("coal_gas_check", "特种作业操作证·煤矿瓦斯检查作业", "special_operation", 6, 3),
     ("coal_blasting", "特种作业操作证·煤矿井下爆破作业", "special_operation", 6, 3),
-    ("principal_qual", "主要负责人安全生产知识和管理能力考核合格证", "safety_qualification", 3, None),
-    ("manager_qual", "安全生产管理人员安全生产知识和管理能力考核合格证", "safety_qualification", 3, None),
+    (
+        "principal_qual",
+        "主要负责人安全生产知识和管理能力考核合格证",
+        "safety_qualification",
+        3,
+        None,
+    ),
+    (
+        "manager_qual",
+        "安全生产管理人员安全生产知识和管理能力考核合格证",
+        "safety_qualification",
+        3,
+        None,
+    ),
     ("safety_engineer", "注册安全工程师执业证", "registered_engineer", 5, None),
 ]
 
 # The permitted uses of 财资〔2022〕136号 (common to the sectors; wording shortened).
 FEE_USES = [
     ("facilities", "完善、改造和维护安全防护设施设备支出"),
-    ("emergency", "配备、维护、保养应急救援器材、设备支出和应急救援队伍建设、应急预案制修订与应急演练支出"),
+    (
+        "emergency",
+        "配备、维护、保养应急救援器材、设备支出和应急救援队伍建设、应急预案制修订与应急演练支出",
+    ),
     ("hazards", "开展重大危险源检测、评估、监控支出，安全风险分级管控和事故隐患排查整改支出"),
     ("informatisation", "安全生产信息化、智能化建设、运维和网络安全支出"),
-    ("assessment", "安全生产检查、评估评价（不含新建、改建、扩建项目安全评价）、咨询和标准化建设支出"),
+    (
+        "assessment",
+        "安全生产检查、评估评价（不含新建、改建、扩建项目安全评价）、咨询和标准化建设支出",
+    ),
     ("ppe", "配备和更新现场作业人员安全防护用品支出"),
     ("training", "安全生产宣传、教育、培训和从业人员发现并报告事故隐患的奖励支出"),
     ("new_tech", "安全生产适用的新技术、新标准、新工艺、新装备的推广应用支出"),
@@ -102,8 +129,18 @@ FEE_USES = [
 VIOLATIONS = [
     ("no_responsibility_system", "未建立健全全员安全生产责任制", 3, "安全生产法 第二十一条"),
     ("fee_not_extracted", "未按规定足额提取和使用安全生产费用", 3, "安全生产法 第二十三条"),
-    ("no_staff", "未按规定设置安全生产管理机构或者配备安全生产管理人员", 3, "安全生产法 第二十四条"),
-    ("untrained_on_post", "安排未经安全生产教育和培训合格的从业人员上岗作业", 3, "安全生产法 第二十八条"),
+    (
+        "no_staff",
+        "未按规定设置安全生产管理机构或者配备安全生产管理人员",
+        3,
+        "安全生产法 第二十四条",
+    ),
+    (
+        "untrained_on_post",
+        "安排未经安全生产教育和培训合格的从业人员上岗作业",
+        3,
+        "安全生产法 第二十八条",
+    ),
     ("hazard_not_fixed", "未按要求排查治理事故隐患，逾期未整改", 6, "安全生产法 第四十一条"),
     ("major_hazard_production", "存在重大事故隐患仍组织生产经营", 12, "安全生产法 第一百一十八条"),
     ("late_report", "发生生产安全事故迟报、漏报", 12, "安全生产法 第八十三条"),
@@ -232,8 +269,10 @@ def seed() -> dict:
             SafetyStaff.objects.create(
                 enterprise=alumina, person=staff[key], role=role, appointed_on=D(2022, 3, 1)
             )
-        cert(staff["eng"], "safety_engineer", "ZAZ20210140829", D(2021, 5, 10), D(2026, 5, 9))
-        cert(staff["ft1"], "manager_qual", "AQ2023-0815", D(2023, 8, 15), D(2026, 8, 14))
+        today = services.local_today()
+        later = today + dt.timedelta(days=700)
+        cert(staff["eng"], "safety_engineer", "ZAZ20230140829", D(2023, 5, 10), later)
+        cert(staff["ft1"], "manager_qual", "AQ2023-0815", D(2023, 8, 15), later)
         coal_part = person(coal, "王守成（示例）", "兼职安全员")
         SafetyStaff.objects.create(
             enterprise=coal, person=coal_part, role="part_time", appointed_on=D(2023, 1, 1)
@@ -251,19 +290,33 @@ def seed() -> dict:
         )
         post_op = Post.objects.create(enterprise=alumina, name="焙烧工", training_hours=16)
         workers = [
-            ("张建军（示例）", "A1001", post_chem, "hazchem_process", D(2022, 4, 1), D(2028, 3, 31)),
-            ("李红梅（示例）", "A1002", post_chem, "hazchem_process", D(2023, 6, 1), D(2029, 5, 31)),
+            (
+                "张建军（示例）",
+                "A1001",
+                post_chem,
+                "hazchem_process",
+                D(2022, 4, 1),
+                D(2028, 3, 31),
+            ),
+            (
+                "李红梅（示例）",
+                "A1002",
+                post_chem,
+                "hazchem_process",
+                D(2023, 6, 1),
+                D(2029, 5, 31),
+            ),
             ("赵海涛（示例）", "A1003", post_elec, "electrician", D(2019, 7, 1), D(2025, 6, 30)),
             ("孙立伟（示例）", "A1004", post_elec, "electrician", D(2024, 3, 1), D(2030, 2, 28)),
             ("周强（示例）", "A1005", post_op, None, None, None),
             ("吴丽（示例）", "A1006", post_op, None, None, None),
             ("郑国庆（示例）", "A1007", None, None, None, None),
         ]
-        today = services.local_today()
         for i, (name, number, post, code, issued, until) in enumerate(workers):
             p = person(alumina, name)
             if code:
-                cert(p, code, f"T1408{29000 + i:05d}", issued, until, None)
+                review = today + dt.timedelta(days=20) if i == 1 else None  # 复审 due soon
+                cert(p, code, f"T1408{29000 + i:05d}", issued, until, review)
             TrainingRecord.objects.create(
                 enterprise=alumina,
                 person=p,
@@ -402,7 +455,10 @@ def seed() -> dict:
         alumina_principal = Position.objects.filter(org=alumina, kind="principal").first()
         coal_principal = Position.objects.filter(org=coal, kind="principal").first()
         if alumina_principal and inspector:
-            for code, day in [("fee_not_extracted", D(2024, 7, 10)), ("hazard_not_fixed", D(2024, 9, 3))]:
+            for code, day in [
+                ("fee_not_extracted", D(2024, 7, 10)),
+                ("hazard_not_fixed", D(2024, 9, 3)),
+            ]:
                 services.deduct_points(
                     actor=inspector,
                     person=alumina_principal.person,
@@ -412,7 +468,10 @@ def seed() -> dict:
                     note="执法检查发现",
                 )
         if coal_principal and inspector:
-            for code, day in [("no_staff", D(2024, 4, 8)), ("major_hazard_production", D(2024, 10, 16))]:
+            for code, day in [
+                ("no_staff", D(2024, 4, 8)),
+                ("major_hazard_production", D(2024, 10, 16)),
+            ]:
                 services.deduct_points(
                     actor=inspector,
                     person=coal_principal.person,

@@ -180,11 +180,15 @@ def check_rows(enterprise, rows) -> tuple[list[dict], list[RowError]]:
             row_errors.append(RowError(number, label["name"], _("At most 50 characters.")))
         if mobile and not MOBILE_RE.match(mobile):
             row_errors.append(
-                RowError(number, label["mobile"], _("A mobile number has 11 digits starting with 1."))
+                RowError(
+                    number, label["mobile"], _("A mobile number has 11 digits starting with 1.")
+                )
             )
         if staff_number:
             if len(staff_number) > 40:
-                row_errors.append(RowError(number, label["staff_number"], _("At most 40 characters.")))
+                row_errors.append(
+                    RowError(number, label["staff_number"], _("At most 40 characters."))
+                )
             elif staff_number in existing_numbers:
                 row_errors.append(
                     RowError(number, label["staff_number"], _("This staff number already exists."))

@@ -80,7 +80,10 @@ class StaffingRule(models.Model):
 
 class CertificateCategory(models.TextChoices):
     SPECIAL_OPERATION = "special_operation", _("Special operation (特种作业)")
-    SAFETY_QUALIFICATION = "safety_qualification", _("Safety qualification (安全生产知识和管理能力)")
+    SAFETY_QUALIFICATION = (
+        "safety_qualification",
+        _("Safety qualification (安全生产知识和管理能力)"),
+    )
     REGISTERED_ENGINEER = "registered_engineer", _("Registered safety engineer")
     OTHER = "other", _("Other")
 

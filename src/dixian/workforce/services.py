@@ -173,7 +173,9 @@ def staffing_needs(industry_ids, headcount: int, rules=None) -> StaffingNeeds:
     needs = StaffingNeeds()
     applied = []
     for rule in rules if rules is not None else StaffingRule.objects.all():
-        if rule.industry_id is not None and not (set(with_sub_industries([rule.industry_id])) & own):
+        if rule.industry_id is not None and not (
+            set(with_sub_industries([rule.industry_id])) & own
+        ):
             continue
         if rule.min_headcount is not None and headcount < rule.min_headcount:
             continue
@@ -327,7 +329,9 @@ def qualification_problems(person, post, day: dt.date | None = None) -> list[str
         ok = valid_certificates(day).filter(person=person, kind_id=post.required_certificate_id)
         if not ok.exists():
             problems.append(
-                _("%(person)s holds no valid “%(cert)s” certificate, which the post “%(post)s” requires.")
+                _(
+                    "%(person)s holds no valid “%(cert)s” certificate, which the post “%(post)s” requires."
+                )
                 % {"person": person, "cert": post.required_certificate, "post": post}
             )
     if post.requires_training:
@@ -440,7 +444,9 @@ def _schedule_certificate_reminder(cert: Certificate) -> None:
             _("Certificate %(what)s on %(day)s: %(cert)s")
             % {"what": what, "day": cert.last_valid_day.isoformat(), "cert": cert}
         )[:200],
-        body=_("Arrange the renewal or review before the date; after it the holder may not work on a post that requires it."),
+        body=_(
+            "Arrange the renewal or review before the date; after it the holder may not work on a post that requires it."
+        ),
         link=f"/workforce/certificates/{cert.pk}/",
         dedupe_key=key,
     )
@@ -560,7 +566,9 @@ def record_accrual(
     if accrued < 0:
         raise ValidationError({"accrued_yuan": _("The amount cannot be negative.")})
     with transaction.atomic():
-        existing = FeeAccrual.objects.select_for_update().filter(account=account, month=month).first()
+        existing = (
+            FeeAccrual.objects.select_for_update().filter(account=account, month=month).first()
+        )
         if existing is not None and existing.state != ReviewState.RETURNED:
             raise ValidationError(
                 {"month": _("%(month)s has already been entered.") % {"month": f"{month:%Y-%m}"}}
@@ -579,9 +587,17 @@ def record_accrual(
         row.full_clean()
         row.save()
         audit.record(
-            action="feeaccrual.submit", obj=row, actor=actor, before=before, after=audit.snapshot(row)
+            action="feeaccrual.submit",
+            obj=row,
+            actor=actor,
+            before=before,
+            after=audit.snapshot(row),
         )
-        _notify_reviewers(account.enterprise, _("Safety fee accrual to review: %(obj)s") % {"obj": row}, f"/workforce/fees/{account.pk}/")
+        _notify_reviewers(
+            account.enterprise,
+            _("Safety fee accrual to review: %(obj)s") % {"obj": row},
+            f"/workforce/fees/{account.pk}/",
+        )
     return row
 
 
@@ -605,7 +621,11 @@ def record_spending(
         row.full_clean()
         row.save()
         audit.record(action="feespending.submit", obj=row, actor=actor, after=audit.snapshot(row))
-        _notify_reviewers(account.enterprise, _("Safety fee spending to review: %(obj)s") % {"obj": row}, f"/workforce/fees/{account.pk}/")
+        _notify_reviewers(
+            account.enterprise,
+            _("Safety fee spending to review: %(obj)s") % {"obj": row},
+            f"/workforce/fees/{account.pk}/",
+        )
     return row
 
 
@@ -636,7 +656,9 @@ def review_fee_entry(*, actor, entry, decision: str, note: str = ""):
     if model not in (FeeAccrual, FeeSpending):
         raise TypeError("not a fee entry")
     with transaction.atomic():
-        entry = model.objects.select_for_update().select_related("account__enterprise").get(pk=entry.pk)
+        entry = (
+            model.objects.select_for_update().select_related("account__enterprise").get(pk=entry.pk)
+        )
         enterprise = entry.account.enterprise
         _require(may_review(actor, enterprise), model, actor, entry)
         if entry.state != ReviewState.SUBMITTED:
@@ -653,9 +675,9 @@ def review_fee_entry(*, actor, entry, decision: str, note: str = ""):
             before=before,
             after=audit.snapshot(entry),
         )
-        subject = (
-            _("Accepted: %(obj)s") if decision == "accept" else _("Returned: %(obj)s")
-        ) % {"obj": entry}
+        subject = (_("Accepted: %(obj)s") if decision == "accept" else _("Returned: %(obj)s")) % {
+            "obj": entry
+        }
         enqueue(
             subject=subject[:200],
             body=note,
@@ -690,8 +712,7 @@ def ledger(account: FeeAccount, year: int | None = None) -> dict:
     (opening balance + accrued − spent, returned entries left out), with the flags:
     under-extraction (accrued less than required in a month) and a negative balance."""
     accruals = {
-        a.month: a
-        for a in account.accruals.exclude(state=ReviewState.RETURNED).order_by("month")
+        a.month: a for a in account.accruals.exclude(state=ReviewState.RETURNED).order_by("month")
     }
     spent_by_month: dict[dt.date, Decimal] = {}
     for s in account.spendings.exclude(state=ReviewState.RETURNED):
@@ -777,10 +798,17 @@ def submit_five_check(*, actor, enterprise, period: str, items: dict) -> FiveChe
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        check = FiveCheck.objects.select_for_update().filter(enterprise=enterprise, period=period).first()
+        check = (
+            FiveCheck.objects.select_for_update()
+            .filter(enterprise=enterprise, period=period)
+            .first()
+        )
         if check is not None and check.state != ReviewState.RETURNED:
             raise ValidationError(
-                {"period": _("The self-check for %(period)s has already been submitted.") % {"period": period}}
+                {
+                    "period": _("The self-check for %(period)s has already been submitted.")
+                    % {"period": period}
+                }
             )
         before = audit.snapshot(check)
         if check is None:
@@ -841,9 +869,9 @@ def review_five_check(*, actor, check: FiveCheck, decision: str, note: str = "")
             before=before,
             after=audit.snapshot(check),
         )
-        subject = (
-            _("Accepted: %(obj)s") if decision == "accept" else _("Returned: %(obj)s")
-        ) % {"obj": check}
+        subject = (_("Accepted: %(obj)s") if decision == "accept" else _("Returned: %(obj)s")) % {
+            "obj": check
+        }
         enqueue(
             subject=subject[:200],
             body=note,
@@ -1016,7 +1044,10 @@ def retraining_overdue(cycle: ScoreCycle) -> None:
         after={"state": CycleState.OVERDUE},
     )
     enqueue(
-        subject=(_("Retraining overdue: %(person)s (%(enterprise)s)") % {"person": cycle.person, "enterprise": cycle.enterprise})[:200],
+        subject=(
+            _("Retraining overdue: %(person)s (%(enterprise)s)")
+            % {"person": cycle.person, "enterprise": cycle.enterprise}
+        )[:200],
         link=f"/workforce/scoring/{cycle.pk}/",
         recipients=_supervisor_users(cycle.enterprise) + _enterprise_users(cycle.enterprise),
         channels=(Channel.INAPP,),

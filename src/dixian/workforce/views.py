@@ -23,9 +23,9 @@ from dixian.core.views.generic import (
     ScopedObjectMixin,
 )
 
+from . import filtersets as fs
 from . import forms as f
 from . import importer, services
-from . import filtersets as fs
 from .models import (
     Certificate,
     CertificateType,
@@ -103,9 +103,11 @@ class SafetyOrganisationDetail(ObjectDetailView):
     related = [
         (
             gettext_lazy("Safety staff"),
-            lambda obj, user: SafetyStaff.objects.restrict(user)
-            .filter(enterprise=obj.enterprise)
-            .select_related("person"),
+            lambda obj, user: (
+                SafetyStaff.objects.restrict(user)
+                .filter(enterprise=obj.enterprise)
+                .select_related("person")
+            ),
             [Column("person"), "role", "appointed_on", "left_on"],
             "workforce:safetystaff",
         )
@@ -134,9 +136,11 @@ class SafetyStaffDetail(ObjectDetailView):
     related = [
         (
             gettext_lazy("Certificates"),
-            lambda obj, user: Certificate.objects.restrict(user)
-            .filter(person=obj.person)
-            .select_related("kind", "person"),
+            lambda obj, user: (
+                Certificate.objects.restrict(user)
+                .filter(person=obj.person)
+                .select_related("kind", "person")
+            ),
             [Column("kind"), "number", "issuer", "valid_until", "review_due", "state"],
             "workforce:certificate",
         )
@@ -239,9 +243,11 @@ class PostDetail(ObjectDetailView):
     related = [
         (
             gettext_lazy("Employees on this post"),
-            lambda obj, user: Employee.objects.restrict(user)
-            .filter(post=obj, is_active=True)
-            .select_related("person"),
+            lambda obj, user: (
+                Employee.objects.restrict(user)
+                .filter(post=obj, is_active=True)
+                .select_related("person")
+            ),
             [Column("person"), "staff_number", "hired_on"],
             "workforce:employee",
         )
@@ -279,9 +285,11 @@ class EmployeeDetail(ObjectDetailView):
     related = [
         (
             gettext_lazy("Certificates"),
-            lambda obj, user: Certificate.objects.restrict(user)
-            .filter(person=obj.person)
-            .select_related("kind", "person"),
+            lambda obj, user: (
+                Certificate.objects.restrict(user)
+                .filter(person=obj.person)
+                .select_related("kind", "person")
+            ),
             [Column("kind"), "number", "valid_until", "review_due", "state"],
             "workforce:certificate",
         ),
@@ -452,9 +460,7 @@ class EmployeeImport(LoginRequiredMixin, View):
                         "enterprise", _("Only the enterprise itself imports its employees.")
                     )
                 else:
-                    messages.success(
-                        request, _("%(count)s employees imported.") % {"count": count}
-                    )
+                    messages.success(request, _("%(count)s employees imported.") % {"count": count})
                     return redirect("workforce:employee_list")
         return render(
             request, "workforce/import.html", {"form": form, "errors": errors}, status=200
@@ -494,7 +500,7 @@ class FeeAccountList(ObjectListView):
     def get(self, request, *args, **kwargs):
         if request.GET.get("export"):
             return super().get(request, *args, **kwargs)
-        year = _year(request)
+        year = _year(request, FeeAccrual.objects.restrict(request.user))
         rows = []
         for account in self.filtered(request)[0]:
             data = services.ledger(account, year)
@@ -512,11 +518,17 @@ class FeeAccountList(ObjectListView):
         )
 
 
-def _year(request) -> int:
+def _year(request, accruals=None) -> int:
+    """The year asked for; else the latest year with entries; else this year."""
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
-        year = services.local_today().year
+        latest = (
+            accruals.order_by("-month").values_list("month", flat=True).first()
+            if (accruals is not None)
+            else None
+        )
+        year = latest.year if latest else services.local_today().year
     return min(max(year, 2000), 2100)
 
 
@@ -527,8 +539,8 @@ class FeeLedger(ObjectDetailView):
     template_name = "workforce/fee_ledger.html"
 
     def extra_context(self, obj):
-        year = _year(self.request)
         user = self.request.user
+        year = _year(self.request, FeeAccrual.objects.restrict(user).filter(account=obj))
         return {
             "year": year,
             "ledger": services.ledger(obj, year),
@@ -864,9 +876,9 @@ class ScoreCycleDetail(ObjectDetailView):
     related = [
         (
             gettext_lazy("Deductions"),
-            lambda obj, user: ScoreDeduction.objects.restrict(user)
-            .filter(cycle=obj)
-            .select_related("violation"),
+            lambda obj, user: (
+                ScoreDeduction.objects.restrict(user).filter(cycle=obj).select_related("violation")
+            ),
             [Column("occurred_on"), "violation", "points", "note"],
             None,
         )
@@ -955,7 +967,9 @@ def reference_views(model, form_class, columns, search):
         {**attrs, "columns": columns, "search_fields": search},
     )
     detail_view = type(f"{model.__name__}Detail", (ObjectDetailView,), attrs)
-    edit_view = type(f"{model.__name__}Edit", (ObjectEditView,), {**attrs, "form_class": form_class})
+    edit_view = type(
+        f"{model.__name__}Edit", (ObjectEditView,), {**attrs, "form_class": form_class}
+    )
     delete_view = type(f"{model.__name__}Delete", (ObjectDeleteView,), attrs)
     return list_view, detail_view, edit_view, delete_view
 
@@ -993,4 +1007,3 @@ POLICY_VIEWS = reference_views(
     ],
     ["consequence"],
 )
-

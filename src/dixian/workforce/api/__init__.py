@@ -25,6 +25,4 @@ def register(router) -> None:
         ("violation-types", v.ViolationTypeViewSet),
         ("fee-uses", v.FeeUseViewSet),
     ]:
-        router.register(
-            f"workforce/{prefix}", viewset, basename=f"workforce-{prefix}"
-        )
+        router.register(f"workforce/{prefix}", viewset, basename=f"workforce-{prefix}")

@@ -49,7 +49,9 @@ StaffingRuleSerializer = model_serializer(
 CertificateTypeSerializer = model_serializer(
     CertificateType, ["id", "code", "name", "category", "validity_years", "review_years"]
 )
-ViolationTypeSerializer = model_serializer(ViolationType, ["id", "code", "name", "points", "clause"])
+ViolationTypeSerializer = model_serializer(
+    ViolationType, ["id", "code", "name", "points", "clause"]
+)
 FeeUseSerializer = model_serializer(FeeUse, ["id", "code", "name", "sort"])
 SafetyOrganisationSerializer = model_serializer(
     SafetyOrganisation, ["id", "enterprise", "has_body", "body_name", "headcount", "note"]
