@@ -512,6 +512,13 @@ class FeeAccount(models.Model):
         return str(self.enterprise)
 
     @property
+    def sector_name(self) -> str:
+        from dixian.standards import safety_fee
+
+        found = safety_fee.sectors().get(self.sector)
+        return found.name_cn if found else self.sector
+
+    @property
     def category_list(self) -> list[str]:
         return [c.strip() for c in self.categories.replace("，", ",").split(",") if c.strip()]
 

@@ -956,6 +956,8 @@ def deduct_points(
         raise ValidationError({"person": _("This person is not a principal of the enterprise.")})
     if occurred_on > local_today():
         raise ValidationError({"occurred_on": _("The date is in the future.")})
+    if occurred_on.year < 2000:
+        raise ValidationError({"occurred_on": _("Enter a date from 2000 on.")})
     policy = ScoringPolicy.current()
     with transaction.atomic():
         cycle = current_cycle(person, enterprise, occurred_on, policy)

@@ -97,7 +97,7 @@ urlpatterns = [
 CONFIG = {Role.SAFETY_OFFICE, Role.ADMIN}
 for order, (label, name, icon, roles) in enumerate(
     [
-        (_("Safety staffing"), "workforce:compliance", "shield-check", None),
+        (_("Safety staffing compliance"), "workforce:compliance", "shield-check", None),
         (_("Safety fees"), "workforce:feeaccount_list", "coin-yuan", None),
         (_("Five-in-place checks"), "workforce:fivecheck_list", "checklist", None),
         (_("Principal scoring"), "workforce:scorecycle_list", "scoreboard", None),

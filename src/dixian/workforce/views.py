@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -172,6 +174,7 @@ class StaffingCompliance(LoginRequiredMixin, View):
                 "total": len(rows),
                 "failing": sum(1 for r in rows if r.missing),
                 "only_missing": only,
+                "gaps": Counter(m for r in rows for m in r.missing).most_common(5),
                 "chart": [
                     {"name": _("Compliant"), "value": sum(1 for r in rows if not r.missing)},
                     {"name": _("Something missing"), "value": sum(1 for r in rows if r.missing)},
