@@ -95,7 +95,7 @@ def test_department_pages(desktop, phone):
     page.get_by_role("link", name="山西河源氧化铝有限公司").first.click()
     expect(page.get_by_text("安全管理到位")).to_be_visible()
     page.get_by_role("link", name="审核或退回").click()
-    page.get_by_label("退回").check()
+    page.get_by_role("radio", name="退回").check()
     page.get_by_role("button", name="保存审核").click()
     expect(page.locator("[data-field=note]")).to_contain_text("请说明退回原因")
     desktop.go("/workforce/scoring/")

@@ -11,6 +11,7 @@
       var chart = window.echarts.init(el, null, { renderer: "svg" });
       var colors = ["#206bc4", "#f59f00", "#2fb344"];
       chart.setOption({
+        animation: false,
         color: colors,
         textStyle: { fontFamily: "Noto Sans CJK SC, sans-serif" },
         tooltip: { trigger: "axis", renderMode: "richText" },
