@@ -87,6 +87,7 @@ def test_department_pages(desktop, phone):
     expect(page.locator("table")).to_contain_text("平陆县鸿岭煤业有限公司（基建矿井）")
     expect(page.locator("table")).to_contain_text("须配备安全总监")
     expect(page.locator(".chart-box svg").first).to_be_attached()
+    page.wait_for_timeout(1500)  # let the pie finish drawing before the screenshot
     desktop.shot("workforce-compliance-desktop")
     desktop.go("/workforce/fees/?year=2024")
     expect(page.locator("table")).to_contain_text("出现负余额")
@@ -96,12 +97,13 @@ def test_department_pages(desktop, phone):
     expect(page.get_by_text("安全管理到位")).to_be_visible()
     page.get_by_role("link", name="审核或退回").click()
     page.get_by_role("radio", name="退回").check()
-    page.get_by_role("button", name="保存审核").click()
+    page.get_by_role("button", name="提交审核意见").click()
     expect(page.locator("[data-field=note]")).to_contain_text("请说明退回原因")
     desktop.go("/workforce/scoring/")
     expect(page.locator("table")).to_contain_text("已满分：须再培训考试")
     desktop.shot("workforce-scoring-desktop")
     phone.login("inspector")
     phone.go("/workforce/compliance/")
+    phone.page.wait_for_timeout(1500)
     phone.shot("workforce-compliance-phone")
     assert not desktop.errors and not phone.errors, desktop.errors + phone.errors

@@ -222,6 +222,7 @@ class Compliance:
     counts: dict
     needs: StaffingNeeds
     missing: list[str]
+    declared: bool = True
 
     @property
     def ok(self) -> bool:
@@ -261,7 +262,9 @@ def staffing_compliance(enterprise, day: dt.date | None = None, rules=None) -> C
             missing.append(_("A registered safety engineer is required."))
         elif not certified:
             missing.append(_("No registered safety engineer holds a valid certificate."))
-    return Compliance(enterprise, headcount, has_body, counts, needs, missing)
+    return Compliance(
+        enterprise, headcount, has_body, counts, needs, missing, declared=setup is not None
+    )
 
 
 def compliance_table(user, day: dt.date | None = None) -> list[Compliance]:
