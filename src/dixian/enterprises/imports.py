@@ -22,7 +22,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import override, pgettext_lazy
 
 from dixian.core import audit, clock
 from dixian.core.choices import DivisionLevel, OrgKind
@@ -54,32 +54,66 @@ class Col:
 
 
 ENTERPRISE_COLUMNS = [
-    Col("name", gettext_lazy("Enterprise name"), True, "平陆县示例矿业有限公司"),
-    Col("credit_code", gettext_lazy("Unified social credit code"), True, "91140829MA0K000009"),
-    Col("township", gettext_lazy("Township"), True, "曹川镇"),
-    Col("industries", gettext_lazy("Industries"), True, "金属非金属矿山、粉尘涉爆"),
-    Col("address", gettext_lazy("Address"), False, "曹川镇川口村"),
-    Col("phone", gettext_lazy("Phone"), False, "0359-3500000"),
-    Col("latitude", gettext_lazy("Latitude"), False, "34.88"),
-    Col("longitude", gettext_lazy("Longitude"), False, "111.50"),
-    Col("legal_representative", gettext_lazy("Legal representative"), False, "张三"),
-    Col("principal", gettext_lazy("Principal"), False, "李四"),
-    Col("principal_phone", gettext_lazy("Principal's phone"), False, "13900000000"),
-    Col("scale", gettext_lazy("Scale (above/below designated size)"), False, "规上"),
-    Col("staff_count", gettext_lazy("Staff count"), False, "120"),
-    Col("status", gettext_lazy("Operating status"), False, "在营"),
-    Col("status_since", gettext_lazy("Status since"), False, "2023-05-01"),
-    Col("major_hazard_source", gettext_lazy("Major hazard source (yes/no)"), False, "否"),
+    Col("name", pgettext_lazy("import column", "Enterprise name"), True, "平陆县示例矿业有限公司"),
+    Col(
+        "credit_code",
+        pgettext_lazy("import column", "Unified social credit code"),
+        True,
+        "91140829MA0K000009",
+    ),
+    Col("township", pgettext_lazy("import column", "Township"), True, "曹川镇"),
+    Col(
+        "industries", pgettext_lazy("import column", "Industries"), True, "金属非金属矿山、粉尘涉爆"
+    ),
+    Col("address", pgettext_lazy("import column", "Address"), False, "曹川镇川口村"),
+    Col("phone", pgettext_lazy("import column", "Phone"), False, "0359-3500000"),
+    Col("latitude", pgettext_lazy("import column", "Latitude"), False, "34.88"),
+    Col("longitude", pgettext_lazy("import column", "Longitude"), False, "111.50"),
+    Col(
+        "legal_representative",
+        pgettext_lazy("import column", "Legal representative"),
+        False,
+        "张三",
+    ),
+    Col("principal", pgettext_lazy("import column", "Principal"), False, "李四"),
+    Col(
+        "principal_phone", pgettext_lazy("import column", "Principal's phone"), False, "13900000000"
+    ),
+    Col(
+        "scale",
+        pgettext_lazy("import column", "Scale (above/below designated size)"),
+        False,
+        "规上",
+    ),
+    Col("staff_count", pgettext_lazy("import column", "Staff count"), False, "120"),
+    Col("status", pgettext_lazy("import column", "Operating status"), False, "在营"),
+    Col("status_since", pgettext_lazy("import column", "Status since"), False, "2023-05-01"),
+    Col(
+        "major_hazard_source",
+        pgettext_lazy("import column", "Major hazard source (yes/no)"),
+        False,
+        "否",
+    ),
 ]
 LICENCE_COLUMNS = [
-    Col("credit_code", gettext_lazy("Enterprise credit code"), True, "91140829MA0K000009"),
-    Col("type", gettext_lazy("Licence type"), True, "安全生产许可证"),
-    Col("number", gettext_lazy("Licence number"), True, "（晋）FM安许证字〔2024〕0001"),
-    Col("issuer", gettext_lazy("Issued by"), True, "平陆县行政审批服务管理局"),
-    Col("scope", gettext_lazy("Licensed scope"), False, "铝土矿露天开采"),
-    Col("valid_from", gettext_lazy("Valid from"), True, "2024-01-01"),
-    Col("valid_to", gettext_lazy("Valid until"), True, "2027-01-01"),
-    Col("status", gettext_lazy("Status"), False, "有效"),
+    Col(
+        "credit_code",
+        pgettext_lazy("import column", "Enterprise credit code"),
+        True,
+        "91140829MA0K000009",
+    ),
+    Col("type", pgettext_lazy("import column", "Licence type"), True, "安全生产许可证"),
+    Col(
+        "number",
+        pgettext_lazy("import column", "Licence number"),
+        True,
+        "（晋）FM安许证字〔2024〕0001",
+    ),
+    Col("issuer", pgettext_lazy("import column", "Issued by"), True, "平陆县行政审批服务管理局"),
+    Col("scope", pgettext_lazy("import column", "Licensed scope"), False, "铝土矿露天开采"),
+    Col("valid_from", pgettext_lazy("import column", "Valid from"), True, "2024-01-01"),
+    Col("valid_to", pgettext_lazy("import column", "Valid until"), True, "2027-01-01"),
+    Col("status", pgettext_lazy("import column", "Status"), False, "有效"),
 ]
 
 
@@ -133,6 +167,8 @@ def _header_map(columns: list[Col]) -> dict[str, Col]:
         with override(lang):
             for col in columns:
                 names[_norm(col.label)] = col
+                # "规模（规上/规下）" also matches "规模".
+                names[_norm(re.sub(r"[（(].*?[）)]", "", str(col.label)))] = col
     for col in columns:
         names[_norm(col.key)] = col
     return names

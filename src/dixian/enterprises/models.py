@@ -320,9 +320,7 @@ class Licence(models.Model):
 
     @property
     def is_expired(self) -> bool:
-        from dixian.core import clock
-
-        return self.valid_to < clock.now().date() or self.status == LicenceStatus.EXPIRED
+        return self.days_left < 0 or self.status == LicenceStatus.EXPIRED
 
     @property
     def days_left(self) -> int:

@@ -91,7 +91,11 @@ def test_department_cannot_register_outside_its_jurisdiction(client_for):
         form_data(
             name="测试工地",
             industries=[construction.pk],
-            **{"construction-project": "x", "construction-contractor": "y", "construction-cost": "1"},
+            **{
+                "construction-project": "x",
+                "construction-contractor": "y",
+                "construction-cost": "1",
+            },
         ),
     )
     assert ok.status_code == 302
@@ -151,7 +155,9 @@ def test_list_filters_and_map(client_for):
     body = listed(c, f"/enterprises/?township={sanmen.pk}&export=csv")
     assert "恒信化工" in body and "宏达燃气" not in body
     page = c.get("/enterprises/map/?colour=grade").content.decode()
-    points = json.loads(page.split("id=\"enterprise-points\" type=\"application/json\">")[1].split("</script>")[0])
+    points = json.loads(
+        page.split('id="enterprise-points" type="application/json">')[1].split("</script>")[0]
+    )
     assert len(points) == 15 and all(p["colour"].startswith("#") for p in points)
     enterprise_page = client_for("enterprise").get("/enterprises/map/").content.decode()
     assert "恒信化工" not in enterprise_page

@@ -16,7 +16,9 @@ def profile(name):
 
 
 def test_default_scale_is_a_to_d_with_intervals():
-    levels = list(GradeLevel.objects.order_by("min_score").values_list("code", "inspection_interval_days"))
+    levels = list(
+        GradeLevel.objects.order_by("min_score").values_list("code", "inspection_interval_days")
+    )
     assert levels == [("A", 365), ("B", 180), ("C", 90), ("D", 30)]
 
 
