@@ -174,13 +174,96 @@ def _header_map(columns: list[Col]) -> dict[str, Col]:
     return names
 
 
-def read_rows(data: bytes, columns: list[Col]):
-    """Yield (row number, {key: raw value}) from the first sheet; header errors raise."""
-    from openpyxl import load_workbook
+MAX_UNZIPPED = 200 * 1024 * 1024
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
+
+def _xml_parser_args() -> dict:
+    # No entities, no network, no huge trees: the file comes from outside.
+    return {"resolve_entities": False, "no_network": True, "huge_tree": False}
+
+
+def _column_index(ref: str) -> int:
+    n = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        n = n * 26 + (ord(ch.upper()) - 64)
+    return n - 1
+
+
+def sheet_rows(data: bytes):
+    """The first worksheet's rows as lists of cell values, streamed from the .xlsx XML.
+
+    A small reader instead of openpyxl: 10,000 rows in about a second rather than twenty.
+    Numbers come back as int/float (a date typed in Excel is a serial number; date columns
+    convert it), text as str, booleans as bool.
+    """
+    import zipfile
+
+    from lxml import etree
+
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    if sum(i.file_size for i in zf.infolist()) > MAX_UNZIPPED:
+        raise ValueError("archive too large when unpacked")
+    names = set(zf.namelist())
+    parser = etree.XMLParser(**_xml_parser_args())
+    workbook = etree.fromstring(zf.read("xl/workbook.xml"), parser)
+    first = workbook.find(f"{NS}sheets/{NS}sheet")
+    target = "xl/worksheets/sheet1.xml"
+    if first is not None and "xl/_rels/workbook.xml.rels" in names:
+        rid = first.get(f"{REL_NS}id")
+        rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), parser)
+        for rel in rels:
+            if rel.get("Id") == rid:
+                t = rel.get("Target", "")
+                target = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    shared = []
+    if "xl/sharedStrings.xml" in names:
+        for _event, si in etree.iterparse(
+            zf.open("xl/sharedStrings.xml"), tag=f"{NS}si", **_xml_parser_args()
+        ):
+            # Rich text runs (r/t) join up; phonetic guides (rPh) are not part of the text.
+            shared.append(
+                "".join(t.text or "" for t in si.iter(f"{NS}t") if t.getparent().tag != f"{NS}rPh")
+            )
+            si.clear()
+    for _event, row in etree.iterparse(zf.open(target), tag=f"{NS}row", **_xml_parser_args()):
+        values: list = []
+        for position, c in enumerate(row.iterchildren(f"{NS}c")):
+            ref = c.get("r")
+            index = _column_index(ref) if ref else position
+            kind = c.get("t")
+            v = c.find(f"{NS}v")
+            if kind == "inlineStr":
+                value = (
+                    "".join(c.find(f"{NS}is").itertext()) if c.find(f"{NS}is") is not None else ""
+                )
+            elif v is None or v.text is None:
+                value = None
+            elif kind == "s":
+                value = shared[int(v.text)]
+            elif kind == "b":
+                value = v.text == "1"
+            elif kind in ("str", "e"):
+                value = v.text
+            else:
+                number = float(v.text)
+                value = int(number) if number.is_integer() else number
+            if index >= len(values):
+                values.extend([None] * (index + 1 - len(values)))
+            values[index] = value
+        number = int(row.get("r")) if row.get("r") else None
+        yield number, values
+        row.clear()
+
+
+def read_rows(data: bytes, columns: list[Col]):
+    """(row number, {key: raw value}) for every non-empty data row; header errors raise."""
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # not a workbook openpyxl can read
+        rows = iter(list(sheet_rows(data)))
+    except Exception as exc:  # not an .xlsx this reader understands
         raise ImportFailed(
             [
                 RowError(
@@ -191,11 +274,10 @@ def read_rows(data: bytes, columns: list[Col]):
                 )
             ]
         ) from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
+    first = next(rows, None)
+    if first is None:
         raise ImportFailed([RowError(1, "", _("The sheet is empty."))])
+    header_no, header = first
     known = _header_map(columns)
     keys = []
     errors = []
@@ -203,24 +285,26 @@ def read_rows(data: bytes, columns: list[Col]):
         col = known.get(_norm(title))
         if col is None and title not in (None, ""):
             errors.append(
-                RowError(1, str(title), _("Unknown column; use the downloadable template."))
+                RowError(
+                    header_no or 1, str(title), _("Unknown column; use the downloadable template.")
+                )
             )
         keys.append(col.key if col else None)
     for col in columns:
         if col.required and col.key not in keys:
-            errors.append(RowError(1, str(col.label), _("Required column missing.")))
+            errors.append(RowError(header_no or 1, str(col.label), _("Required column missing.")))
     if errors:
         raise ImportFailed(errors)
     out = []
-    for n, values in enumerate(rows, start=2):
-        if values is None or all(v in (None, "") for v in values):
+    for i, (number, values) in enumerate(rows, start=2):
+        n = number or i
+        if all(v in (None, "") for v in values):
             continue
         if len(out) >= MAX_ROWS:
             raise ImportFailed(
                 [RowError(n, "", _("Too many rows (at most %(n)s).") % {"n": MAX_ROWS})]
             )
         out.append((n, {k: v for k, v in zip(keys, values, strict=False) if k}))
-    wb.close()
     return out
 
 
@@ -239,6 +323,9 @@ def _date(value):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
+        # A date typed in Excel is stored as days since 1899-12-30.
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
     text = _text(value).replace("/", "-").replace(".", "-")
     text = re.sub(r"[年月]", "-", text).replace("日", "")
     try:
@@ -249,24 +336,37 @@ def _date(value):
         ) from None
 
 
+_CHOICE_CACHE: dict = {}
+
+
+def _choice_lookup(choices, aliases) -> dict:
+    """Value, English and Chinese labels (with and without their parenthesis) → value;
+    built once per choice list and language (building it per row costs seconds)."""
+    from django.utils.translation import get_language
+
+    key = (choices, get_language())
+    if key not in _CHOICE_CACHE:
+        lookup = {k.lower(): k for k, _label in choices.choices}
+        for lang in ("zh-hans", "en"):
+            with override(lang):
+                for k, label in choices.choices:
+                    lookup[str(label).lower()] = k
+                    lookup[str(label).split("（")[0].split(" (")[0].lower()] = k
+        lookup.update(aliases or {})
+        names = "、".join(str(label) for _k, label in choices.choices)
+        _CHOICE_CACHE[key] = (lookup, names)
+    return _CHOICE_CACHE[key]
+
+
 def _choice(value, choices, aliases=None):
     text = _text(value)
     if not text:
         return None
-    lookup = {k.lower(): k for k, _label in choices.choices}
-    for lang in ("zh-hans", "en"):
-        with override(lang):
-            for k, label in choices.choices:
-                lookup[str(label).lower()] = k
-                lookup[str(label).split("（")[0].split(" (")[0].lower()] = k
-    lookup.update(aliases or {})
-    key = lookup.get(text.lower())
-    if key is None:
-        raise ValueError(
-            _("“%(v)s” is not one of: %(choices)s")
-            % {"v": text, "choices": "、".join(str(label) for _k, label in choices.choices)}
-        )
-    return key
+    lookup, names = _choice_lookup(choices, aliases)
+    found = lookup.get(text.lower())
+    if found is None:
+        raise ValueError(_("“%(v)s” is not one of: %(choices)s") % {"v": text, "choices": names})
+    return found
 
 
 YES = {"是", "yes", "y", "true", "1", "有"}
