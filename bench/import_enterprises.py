@@ -140,6 +140,7 @@ def main() -> int:
         "checks_passed": ok,
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     results = ROOT / "bench" / "results"
