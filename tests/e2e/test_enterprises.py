@@ -28,6 +28,7 @@ def test_wrong_credit_code_is_shown_on_the_field(desktop, phone):
     page.fill("#id_credit_code", "91350100M000100Y44")
     page.select_option("#id_division", label="曹川镇")
     page.get_by_label("金属非金属矿山").check()
+    page.locator('[data-testid="section-mine"] summary').click()  # open the mine section
     page.select_option("#id_mine-mine_type", "metal")
     page.select_option("#id_mine-mining_method", "open_pit")
     page.fill("#id_mine-capacity", "20")

@@ -33,7 +33,11 @@ class EnterpriseFilterSet(StyledFilterSet):
     status = django_filters.ChoiceFilter(label=_("status"), choices=OperatingStatus.choices)
     grade = django_filters.ModelChoiceFilter(label=_("grade"), queryset=GradeLevel.objects.all())
     scale = django_filters.ChoiceFilter(label=_("scale"), choices=Scale.choices)
-    major_hazard_source = django_filters.BooleanFilter(label=_("major hazard source"))
+    major_hazard_source = django_filters.TypedChoiceFilter(
+        label=_("major hazard source"),
+        choices=[("1", _("Yes")), ("0", _("No"))],
+        coerce=lambda v: v == "1",
+    )
 
     class Meta:
         model = EnterpriseProfile

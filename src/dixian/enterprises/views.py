@@ -299,7 +299,7 @@ class EnterpriseMap(LoginRequiredMixin, View):
             inds = list(org.industries.all())
             if colour_by == "grade":
                 key = p.grade.code if p.grade else "—"
-                label = str(p.grade) if p.grade else _("Not graded")
+                label = p.grade.name if p.grade else _("Not graded")
                 colour = p.grade.colour if p.grade else OTHER_COLOUR
             else:
                 top = _top_industry(inds[0]) if inds else None
@@ -328,7 +328,12 @@ class EnterpriseMap(LoginRequiredMixin, View):
             "enterprises/map.html",
             {
                 "points": points,
-                "legend": sorted(legend.values(), key=lambda v: -v["count"]),
+                "legend": [
+                    legend[k]
+                    for k in sorted(
+                        legend, key=lambda k: (colour_by != "grade" and -legend[k]["count"], k)
+                    )
+                ],
                 "colour_by": colour_by,
                 "townships": townships,
                 "chosen": chosen,
@@ -506,7 +511,7 @@ class ImportPage(LoginRequiredMixin, View):
             raise Http404
         form = f.ImportForm(data=request.POST, files=request.FILES)
         if not form.is_valid():
-            return self.page(request, form, status=400)
+            return self.page(request, form)
         upload = form.cleaned_data["file"]
         data = upload.read()
         run = imports.import_enterprises if self.kind == "enterprises" else imports.import_licences
@@ -521,7 +526,7 @@ class ImportPage(LoginRequiredMixin, View):
                 )
                 % {"n": len(exc.errors)},  # fmt: skip
             )
-            return self.page(request, form, errors=exc.errors, status=400)
+            return self.page(request, form, errors=exc.errors)
         messages.success(request, _("Imported %(n)s rows.") % {"n": result["created"]})
         target = "enterpriseprofile_list" if self.kind == "enterprises" else "licence_list"
         return redirect(f"enterprises:{target}")
