@@ -49,7 +49,7 @@ def test_wrong_credit_code_is_shown_on_the_field(desktop, phone):
     phone_error.scroll_into_view_if_needed()
     phone.shot("enterprises-form-error-phone")
     desktop.go("/enterprises/?q=浏览器测试")
-    expect(page.locator("table.datatable tbody")).to_contain_text("没有")  # nothing created
+    expect(page.locator("table.datatable tbody")).to_contain_text("暂无数据")  # nothing created
     assert not desktop.errors and not phone.errors, desktop.errors + phone.errors
 
 
