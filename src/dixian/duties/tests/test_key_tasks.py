@@ -455,9 +455,15 @@ def test_api_scoped_and_progress_post(imported, users, client_for):
 
 
 def test_seed_duties_demo_is_idempotent(db):
+    from dixian.duties.models import DutyListVersion, Guarantee, Meeting
+
+    # The session demo already holds the duties demo: a second run changes nothing.
+    assert KeyTask.objects.filter(year=2024).count() == 36
+    counts = (Meeting.objects.count(), Guarantee.objects.count(), DutyListVersion.objects.count())
     out = StringIO()
     call_command("seed_duties_demo", stdout=out)
-    assert "36 created" in out.getvalue()
-    out = StringIO()
-    call_command("seed_duties_demo", stdout=out)
-    assert "0 created, 0 changed" in out.getvalue()
+    assert "key_tasks=0" in out.getvalue()
+    assert KeyTask.objects.filter(year=2024).count() == 36
+    after = (Meeting.objects.count(), Guarantee.objects.count(), DutyListVersion.objects.count())
+    assert after == counts
+    assert counts[0] >= 5 and counts[1] == 5 and counts[2] == 4
