@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from dixian.core import clock
-from dixian.core.choices import Action
+from dixian.core.choices import Action, OrgKind
 from dixian.core.scoping import is_county_wide, may_create
 from dixian.core.views.generic import (
     Column,
@@ -412,11 +412,12 @@ class AnnualTaskList(KeyTaskList):
     ]
 
     def get(self, request, *args, **kwargs):
-        if not request.GET and request.user.org_id:
-            year = selectors.default_year(request.user)
-            return redirect(
-                reverse("duties:annual_tasks") + f"?year={year}&department={request.user.org_id}"
-            )
+        if not request.GET:  # default: this year's list of the user's own organisation
+            defaults = request.GET.copy()
+            defaults["year"] = str(selectors.default_year(request.user))
+            if request.user.org_id and request.user.org.kind != OrgKind.GOVERNMENT:
+                defaults["department"] = str(request.user.org_id)
+            request.GET = defaults
         return super().get(request, *args, **kwargs)
 
 
