@@ -452,6 +452,9 @@ def _check(model, actor, obj, action) -> None:
         raise PermissionDenied
 
 
+check_may = _check
+
+
 def report_progress(*, actor, milestone: Milestone, text: str, percent: int) -> ProgressReport:
     """An assigned organisation reports progress on its own milestone (进度报送); a pending or
     overdue milestone becomes reported. The task's lead organisations (else 安委办) are told."""

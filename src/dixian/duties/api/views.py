@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dixian.core.api.views import ScopedViewSetMixin
+from dixian.core.choices import Action
 
 from .. import services
 from ..models import (
@@ -125,6 +126,7 @@ class ProgressReportActions(ScopedViewSetMixin, viewsets.GenericViewSet):
 
     def _review(self, request, pk, decision):
         report = self.get_object_for_action(pk)
+        services.check_may(ProgressReport, request.user, report, Action.CHANGE)  # 404 / 403
         data = s.ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.review_report(
