@@ -46,6 +46,47 @@ def _person(name, org, title, kind):
     return person
 
 
+def _history(year: int) -> int:
+    """Milestones already past when the demo is loaded are history: overdue since their due
+    time, quietly (one bulk update, so the sweeper has no backlog of years to grind through
+    on the first start). Three of them carry a supervision letter so the letter pages and the
+    PDF have something to show."""
+    from django.db.models import F
+
+    from dixian.core import clock
+
+    from . import services
+    from .models import LetterStep, Milestone, MilestoneState, ReminderState, SupervisionLetter
+
+    now = clock.now()
+    Milestone.objects.filter(task__year=year, state=MilestoneState.PENDING, due_at__lt=now).update(
+        state=MilestoneState.OVERDUE,
+        overdue_at=F("due_at"),
+        reminder_state=ReminderState.SENT,
+        letter_step="",
+    )
+    Milestone.objects.filter(
+        task__year=year, reminder_state=ReminderState.SCHEDULED, remind_at__lt=now
+    ).update(reminder_state=ReminderState.SENT)
+    if SupervisionLetter.objects.exists():
+        return 0
+    issued = 0
+    for short in ("县应急局", "县住建局", "曹川镇"):
+        m = (
+            Milestone.objects.filter(
+                task__year=year, org__short_name=short, state=MilestoneState.OVERDUE
+            )
+            .select_related("task", "org")
+            .order_by("-due_at", "task__sort")
+            .first()
+        )
+        if m is not None:
+            services.issue_letter(m, now)
+            Milestone.objects.filter(pk=m.pk).update(letter_step=LetterStep.ISSUED)
+            issued += 1
+    return issued
+
+
 def seed(year: int = 2024) -> dict:
     """Load the duties demo for ``year`` (idempotent: a second run changes nothing).
     Needs the core demo (its organisations) loaded first."""
@@ -75,6 +116,7 @@ def seed(year: int = 2024) -> dict:
         core_demo.seed()
     result = services.import_notice(NOTICE.read_bytes(), actor=None, year=year)
     out = {"key_tasks": len(result.created)}
+    out["letters"] = _history(year)
 
     orgs = {o.short_name or o.name: o for o in Organisation.objects.all()}
     by_name = {o.name: o for o in orgs.values()}

@@ -38,6 +38,9 @@ ITEMS, SUBITEMS = 31, 5
 def clear_demo_tasks():
     """The session demo holds the Pinglu notice for 2024; these tests import it afresh
     (rolled back with the test)."""
+    from dixian.duties.models import SupervisionLetter
+
+    SupervisionLetter.objects.all().delete()
     KeyTask.objects.all().delete()
 
 
