@@ -536,7 +536,13 @@ class ServiceEditView(ObjectEditView):
 class MeetingList(ObjectListView):
     model = Meeting
     template_name = "duties/meeting_list.html"
-    columns = [Column("title", link=True), "held_on", "kind", "location", "chair"]
+    columns = [
+        Column("title", label=gettext_lazy("Meeting"), link=True),
+        "held_on",
+        "kind",
+        "location",
+        "chair",
+    ]
     search_fields = ["title", "minutes", "decisions__text"]
     select_related = ["chair"]
 
@@ -547,7 +553,15 @@ class MeetingList(ObjectListView):
 class MeetingDetail(ObjectDetailView):
     model = Meeting
     template_name = "duties/meeting_detail.html"
-    fields = ["title", "kind", "held_on", "location", "chair", "attendees", "minutes"]
+    fields = [
+        Column("title", label=gettext_lazy("Meeting")),
+        "kind",
+        "held_on",
+        "location",
+        "chair",
+        "attendees",
+        "minutes",
+    ]
 
     def extra_context(self, obj):
         user = self.request.user
@@ -746,7 +760,14 @@ class GuaranteeVisitAdd(ScopedObjectMixin, View):
 
 class DutyListList(ObjectListView):
     model = DutyList
-    columns = [Column("title", link=True), "org", "kind", "position", "version", "updated_at"]
+    columns = [
+        Column("title", label=gettext_lazy("Duty list"), link=True),
+        "org",
+        "kind",
+        "position",
+        "version",
+        "updated_at",
+    ]
     search_fields = ["title", "content", "position", "org__name"]
     select_related = ["org"]
 
@@ -754,7 +775,14 @@ class DutyListList(ObjectListView):
 class DutyListDetail(ObjectDetailView):
     model = DutyList
     template_name = "duties/dutylist_detail.html"
-    fields = ["org", "kind", "position", "title", "version", "updated_at"]
+    fields = [
+        "org",
+        "kind",
+        "position",
+        Column("title", label=gettext_lazy("Duty list")),
+        "version",
+        "updated_at",
+    ]
 
     def extra_context(self, obj):
         versions = list(obj.versions.select_related("changed_by").order_by("-number"))
