@@ -141,6 +141,7 @@ INSTALLED_APPS = [
 
 # Apps whose `demo.seed()` the Pinglu demo calls, in this order (after the core world).
 DIXIAN_DEMO_APPS = [
+    "duties",
     "enterprises",
     "workforce",
     "prevention",

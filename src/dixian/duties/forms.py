@@ -1,9 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dixian.core.choices import GOVERNMENT_KINDS, Action, OrgKind
+from dixian.core.models import Organisation, Person
+from dixian.core.scoping import is_county_wide
 from dixian.core.views.generic import ScopedModelForm
 
-from .models import KeyTask
+from .models import Decision, DutyList, Guarantee, KeyTask, LeaderCharge, Meeting, VisitKind
 
 MAX_NOTICE_BYTES = 2 * 1024 * 1024
 
@@ -87,3 +90,150 @@ class ReviewForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
+
+
+# --- committee, 包保, duty lists, leaders in charge ---------------------------------------------
+
+
+class LeaderChargeForm(ScopedModelForm):
+    class Meta:
+        model = LeaderCharge
+        fields = ["leader", "org", "note", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = self.fields["org"].queryset.filter(kind__in=GOVERNMENT_KINDS)
+        self.fields["leader"].queryset = self.fields["leader"].queryset.filter(
+            org__kind=OrgKind.GOVERNMENT
+        )
+
+
+class MeetingForm(ScopedModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["title", "kind", "held_on", "location", "chair", "attendees", "minutes"]
+        widgets = {
+            "held_on": forms.DateInput(attrs={"type": "date"}),
+            "attendees": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = self.fields["attendees"].queryset.filter(
+            org__kind__in=GOVERNMENT_KINDS, is_active=True
+        )
+        self.fields["attendees"].queryset = people
+        self.fields["chair"].queryset = people
+
+
+class DecisionForm(ScopedModelForm):
+    class Meta:
+        model = Decision
+        fields = ["text", "lead", "co_orgs", "due_date"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "co_orgs": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bodies = Organisation.objects.filter(
+            kind__in=[OrgKind.DEPARTMENT, OrgKind.TOWNSHIP_GOVERNMENT, OrgKind.COMMITTEE_OFFICE],
+            is_active=True,
+        )
+        self.fields["lead"].queryset = bodies
+        self.fields["lead"].required = True
+        self.fields["co_orgs"].queryset = bodies
+
+
+GUARANTEED_INDUSTRIES = ("coal", "metal_nonmetal", "tailings")
+
+
+class GuaranteeForm(ScopedModelForm):
+    class Meta:
+        model = Guarantee
+        fields = [
+            "enterprise",
+            "leader",
+            "department",
+            "dept_head",
+            "visit_every_months",
+            "start_date",
+            "end_date",
+            "is_active",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = (
+            Organisation.objects.filter(
+                kind=OrgKind.ENTERPRISE, industries__code__in=GUARANTEED_INDUSTRIES
+            )
+            .distinct()
+            .order_by("name")
+        )
+        self.fields["department"].queryset = Organisation.objects.filter(kind=OrgKind.DEPARTMENT)
+        self.fields["leader"].queryset = Person.objects.filter(org__kind=OrgKind.GOVERNMENT)
+        self.fields["dept_head"].queryset = Person.objects.filter(org__kind=OrgKind.DEPARTMENT)
+
+    def clean(self):
+        data = super().clean()
+        head, dept = data.get("dept_head"), data.get("department")
+        if head and dept and head.org_id != dept.pk:
+            self.add_error("dept_head", _("The department head must belong to the department."))
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end cannot be before the start."))
+        return data
+
+
+class VisitForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=VisitKind.choices)
+    visited_on = forms.DateField(
+        label=_("visited on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    visitor = forms.ModelChoiceField(label=_("visitor"), queryset=Person.objects.none())
+    findings = forms.CharField(
+        label=_("findings"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    hazards_found = forms.IntegerField(
+        label=_("hazards found"), min_value=0, max_value=10000, initial=0
+    )
+
+    def __init__(self, *args, guarantee=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [p for p in (guarantee.leader_id, guarantee.dept_head_id) if p]
+        self.fields["visitor"].queryset = Person.objects.filter(pk__in=ids)
+        for f in self.fields.values():
+            css = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
+            f.widget.attrs.setdefault("class", css)
+
+
+class DutyListForm(ScopedModelForm):
+    note = forms.CharField(
+        label=_("What changed"),
+        max_length=200,
+        required=False,
+        help_text=_("Recorded with the new version."),
+    )
+
+    class Meta:
+        model = DutyList
+        fields = ["org", "kind", "position", "title", "content"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 12})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].widget.attrs.setdefault("class", "form-control")
+        orgs = self.fields["org"].queryset.filter(
+            kind__in=[OrgKind.DEPARTMENT, OrgKind.TOWNSHIP_GOVERNMENT, OrgKind.COMMITTEE_OFFICE]
+        )
+        user = self.user
+        if user is not None and not is_county_wide(user, Action.CHANGE):
+            orgs = orgs.filter(pk=user.org_id)
+        self.fields["org"].queryset = orgs

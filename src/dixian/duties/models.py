@@ -218,6 +218,19 @@ class TaskAssignment(models.Model):
         return (self.org_id, self.class_kind, self.name, self.role)
 
 
+class ReminderState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENT = "sent", _("Sent")
+
+
+class LetterStep(models.TextChoices):
+    """Where an overdue milestone stands on the way to a supervision letter."""
+
+    NONE = "", _("None")
+    SCHEDULED = "scheduled", _("Letter scheduled")
+    ISSUED = "issued", _("Letter issued")
+
+
 class MilestoneState(models.TextChoices):
     PENDING = "pending", _("Pending")
     REPORTED = "reported", _("Reported")
@@ -242,6 +255,14 @@ class Milestone(models.Model):
         _("state"), max_length=12, choices=MilestoneState.choices, default=MilestoneState.PENDING
     )
     overdue_at = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    remind_at = models.DateTimeField(_("reminder due"), null=True, blank=True)
+    reminder_state = models.CharField(
+        _("reminder"), max_length=12, choices=ReminderState.choices, blank=True
+    )
+    letter_due_at = models.DateTimeField(_("supervision letter due"), null=True, blank=True)
+    letter_step = models.CharField(
+        _("supervision letter"), max_length=12, choices=LetterStep.choices, blank=True
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_org_field = "org"
@@ -250,7 +271,11 @@ class Milestone(models.Model):
         ordering = ["due_at", "task__sort", "org__path", "pk"]
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
-        indexes = [models.Index(fields=["state", "due_at"])]
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            models.Index(fields=["reminder_state", "remind_at"]),
+            models.Index(fields=["letter_step", "letter_due_at"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["task", "org", "due_at"], name="duties_milestone_unique"
@@ -357,3 +382,503 @@ class ProgressReport(models.Model):
     @classmethod
     def scope_may_create(cls, user) -> bool:
         return False
+
+
+# --- reminders, supervision letters (督办函) and escalation -----------------------------------
+
+
+class LeaderCharge(models.Model):
+    """Which county leader is in charge of which organisation (分管县领导)."""
+
+    leader = models.ForeignKey(
+        "core.Person",
+        verbose_name=_("county leader"),
+        on_delete=models.PROTECT,
+        related_name="charges",
+    )
+    org = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation in charge"),
+        on_delete=models.CASCADE,
+        related_name="leader_charges",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["leader__name", "org__name"]
+        verbose_name = _("leader in charge")
+        verbose_name_plural = _("leaders in charge")
+        constraints = [
+            models.UniqueConstraint(fields=["leader", "org"], name="duties_leadercharge_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leader} → {self.org}"
+
+    @classmethod
+    def scope_q(cls, user, action):
+        """Government users read who is in charge of what; 安委办 and administrators
+        change it."""
+        if is_county_wide(user, action):
+            return None
+        if action != Action.VIEW or user.org is None or user.org.kind == OrgKind.ENTERPRISE:
+            return Q(pk__in=[])
+        return Q()
+
+    @classmethod
+    def scope_may_create(cls, user) -> bool:
+        return is_county_wide(user, Action.CHANGE)
+
+
+class LetterState(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    ANSWERED = "answered", _("Answered")
+    ESCALATED = "escalated", _("Escalated")
+
+
+class SupervisionLetter(models.Model):
+    """A supervision letter (督办函) for an overdue milestone, numbered per year
+    (平安委办督〔2024〕3号). Its text is fixed when issued; the PDF is printed from it."""
+
+    year = models.PositiveIntegerField(_("year"))
+    serial = models.PositiveIntegerField(_("serial number"))
+    number = models.CharField(_("document number"), max_length=60, unique=True)
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("milestone"),
+        on_delete=models.PROTECT,
+        related_name="letters",
+    )
+    org = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="supervision_letters",
+    )
+    addressee = models.CharField(_("addressee"), max_length=200)
+    body = models.TextField(_("text"))
+    reply_by = models.DateField(_("reply by"))
+    issued_at = models.DateTimeField(_("issued"))
+    state = models.CharField(
+        _("state"), max_length=12, choices=LetterState.choices, default=LetterState.ISSUED
+    )
+    escalate_at = models.DateTimeField(_("escalation due"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-serial"]
+        verbose_name = _("supervision letter")
+        verbose_name_plural = _("supervision letters")
+        indexes = [models.Index(fields=["state", "escalate_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "serial"], name="duties_letter_serial")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.org}"
+
+    @classmethod
+    def scope_q(cls, user, action):
+        """Issued by the system; read by 安委办, county leaders and the organisation."""
+        if action != Action.VIEW:
+            return Q(pk__in=[])
+        if is_county_wide(user, action):
+            return None
+        if user.org_id is None:
+            return Q(pk__in=[])
+        return Q(org=user.org_id)
+
+    @classmethod
+    def scope_may_create(cls, user) -> bool:
+        return False
+
+
+# --- the county safety committee (县安委会) ------------------------------------------------------
+
+
+def government_reader_q(user, action) -> Q | None:
+    """County-wide roles everything; other government users read; only 安委办 and
+    administrators change."""
+    if is_county_wide(user, action):
+        return None
+    if action != Action.VIEW or user.org is None or user.org.kind == OrgKind.ENTERPRISE:
+        return Q(pk__in=[])
+    if user.role == Role.ENTERPRISE_MANAGER:
+        return Q(pk__in=[])
+    return Q()
+
+
+class MeetingKind(models.TextChoices):
+    PLENARY = "plenary", _("Plenary meeting")
+    MONTHLY = "monthly", _("Monthly dispatch meeting")
+    SPECIAL = "special", _("Special meeting")
+
+
+class Meeting(models.Model):
+    """A meeting of the county safety committee (县安委会会议), at least monthly."""
+
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=MeetingKind.choices, default=MeetingKind.MONTHLY
+    )
+    held_on = models.DateField(_("held on"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    chair = models.ForeignKey(
+        "core.Person",
+        verbose_name=_("chair"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chaired_meetings",
+    )
+    attendees = models.ManyToManyField(
+        "core.Person", verbose_name=_("attendees"), blank=True, related_name="meetings"
+    )
+    minutes = models.TextField(_("minutes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("committee meeting")
+        verbose_name_plural = _("committee meetings")
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d} {self.title}"
+
+    scope_q = classmethod(lambda cls, user, action: government_reader_q(user, action))
+
+    @classmethod
+    def scope_may_create(cls, user) -> bool:
+        return is_county_wide(user, Action.CHANGE)
+
+
+class Decision(models.Model):
+    """A decision of a meeting (会议议定事项); one click turns it into a key task."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    text = models.TextField(_("decision"))
+    lead = models.ForeignKey(
+        Organisation,
+        verbose_name=_("lead organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    co_orgs = models.ManyToManyField(
+        Organisation, verbose_name=_("co-operating organisations"), blank=True, related_name="+"
+    )
+    due_date = models.DateField(_("due date"))
+    task = models.OneToOneField(
+        KeyTask,
+        verbose_name=_("key task"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decision",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "pk"]
+        verbose_name = _("meeting decision")
+        verbose_name_plural = _("meeting decisions")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    scope_q = classmethod(lambda cls, user, action: government_reader_q(user, action))
+
+    @classmethod
+    def scope_may_create(cls, user) -> bool:
+        return is_county_wide(user, Action.CHANGE)
+
+
+class PeriodState(models.TextChoices):
+    OPEN = "open", _("Open")
+    MET = "met", _("Meeting held")
+    MISSED = "missed", _("No meeting")
+
+
+class MeetingMonth(models.Model):
+    """One calendar month the committee must meet in; missed at the month's end."""
+
+    year = models.PositiveIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    due_at = models.DateTimeField(_("due"))
+    state = models.CharField(
+        _("state"), max_length=8, choices=PeriodState.choices, default=PeriodState.OPEN
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-month"]
+        verbose_name = _("meeting month")
+        verbose_name_plural = _("meeting months")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="duties_meetingmonth_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    scope_q = classmethod(lambda cls, user, action: government_reader_q(user, action))
+
+
+# --- 包保 (leader guarantee) ----------------------------------------------------------------------
+
+
+class VisitState(models.TextChoices):
+    ON_TIME = "on_time", _("On time")
+    OVERDUE = "overdue", _("Visit overdue")
+
+
+class Guarantee(models.Model):
+    """A 包保 assignment: a county leader and a department head guarantee an enterprise
+    (coal mine, underground metal/non-metal mine, tailings pond) and visit it regularly."""
+
+    enterprise = models.ForeignKey(
+        Organisation,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="guarantees",
+        limit_choices_to={"kind": OrgKind.ENTERPRISE},
+    )
+    leader = models.ForeignKey(
+        "core.Person",
+        verbose_name=_("county leader"),
+        on_delete=models.PROTECT,
+        related_name="guarantees_led",
+    )
+    department = models.ForeignKey(
+        Organisation,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dept_head = models.ForeignKey(
+        "core.Person",
+        verbose_name=_("department head"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="guarantees_held",
+    )
+    visit_every_months = models.PositiveSmallIntegerField(
+        _("visit every (months)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    start_date = models.DateField(_("since"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    next_visit_due = models.DateTimeField(_("next visit due"), null=True, blank=True)
+    visit_state = models.CharField(
+        _("visit state"), max_length=8, choices=VisitState.choices, default=VisitState.ON_TIME
+    )
+    remind_at = models.DateTimeField(_("reminder due"), null=True, blank=True)
+    reminder_state = models.CharField(
+        _("reminder"), max_length=12, choices=ReminderState.choices, blank=True
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_org_field = "enterprise"
+
+    class Meta:
+        ordering = ["enterprise__name", "pk"]
+        verbose_name = _("guarantee assignment")
+        verbose_name_plural = _("guarantee assignments")
+        indexes = [
+            models.Index(fields=["visit_state", "next_visit_due"]),
+            models.Index(fields=["reminder_state", "remind_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.leader}"
+
+    @classmethod
+    def scope_q(cls, user, action):
+        """Whoever sees the enterprise sees who guarantees it; the guarantors see their
+        own assignments; only 安委办 and administrators change them."""
+        from dixian.core.scoping import visible_org_ids
+
+        if is_county_wide(user, action):
+            return None
+        if action != Action.VIEW:
+            return Q(pk__in=[])
+        q = Q(department=user.org_id) if user.org_id else Q(pk__in=[])
+        if user.person_id:
+            q |= Q(leader=user.person_id) | Q(dept_head=user.person_id)
+        ids = visible_org_ids(user, action)
+        return q if ids is None else q | Q(enterprise__in=ids)
+
+    @classmethod
+    def scope_may_create(cls, user) -> bool:
+        return is_county_wide(user, Action.CHANGE)
+
+
+class VisitKind(models.TextChoices):
+    VISIT = "visit", _("Visit")
+    UNDERGROUND = "underground", _("Underground inspection")
+
+
+class GuaranteeVisit(models.Model):
+    """A visit (or underground inspection, 下井检查) by a guarantor."""
+
+    guarantee = models.ForeignKey(
+        Guarantee, verbose_name=_("guarantee"), on_delete=models.CASCADE, related_name="visits"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=VisitKind.choices, default=VisitKind.VISIT
+    )
+    visited_on = models.DateField(_("visited on"))
+    visitor = models.ForeignKey(
+        "core.Person", verbose_name=_("visitor"), on_delete=models.PROTECT, related_name="+"
+    )
+    findings = models.TextField(_("findings"), blank=True)
+    hazards_found = models.PositiveIntegerField(_("hazards found"), default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-visited_on", "-pk"]
+        verbose_name = _("guarantee visit")
+        verbose_name_plural = _("guarantee visits")
+
+    def __str__(self) -> str:
+        return f"{self.visited_on:%Y-%m-%d} {self.guarantee.enterprise} · {self.visitor}"
+
+    @classmethod
+    def scope_q(cls, user, action):
+        if action == Action.VIEW:
+            inner = Guarantee.scope_q(user, action)
+            return None if inner is None else Q(guarantee__in=Guarantee.objects.filter(inner))
+        if is_county_wide(user, Action.CHANGE):
+            return None
+        if action == Action.CHANGE and user.person_id:
+            return Q(guarantee__leader=user.person_id) | Q(guarantee__dept_head=user.person_id)
+        return Q(pk__in=[])
+
+
+# --- duty lists (安全生产职责清单, 权责清单) ----------------------------------------------------
+
+
+class DutyListKind(models.TextChoices):
+    SAFETY = "safety", _("Work-safety duty list")
+    POWERS = "powers", _("Powers and responsibilities list")
+
+
+class DutyList(models.Model):
+    """A duty list of a department or of one position in it; every change is a version."""
+
+    org = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=DutyListKind.choices)
+    position = models.CharField(
+        _("position"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty for the organisation's own list."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    content = models.TextField(_("duties"), help_text=_("One duty per line."))
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_org_field = "org"
+
+    class Meta:
+        ordering = ["org__name", "kind", "position", "pk"]
+        verbose_name = _("duty list")
+        verbose_name_plural = _("duty lists")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "kind", "position"], name="duties_dutylist_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def scope_q(cls, user, action):
+        """County-wide roles read every list; an organisation reads and edits its own;
+        安委办 edits all."""
+        if is_county_wide(user, action):
+            return None
+        if user.org_id is None or user.role == Role.ENTERPRISE_MANAGER:
+            return Q(pk__in=[])
+        return Q(org=user.org_id)
+
+    @classmethod
+    def scope_may_create(cls, user) -> bool:
+        if is_county_wide(user, Action.CHANGE):
+            return True
+        return bool(user.org_id) and user.org.kind in (
+            OrgKind.DEPARTMENT,
+            OrgKind.TOWNSHIP_GOVERNMENT,
+            OrgKind.COMMITTEE_OFFICE,
+        )
+
+
+class DutyListVersion(models.Model):
+    """One version of a duty list: who changed it, when, why, and the text then."""
+
+    duty_list = models.ForeignKey(
+        DutyList, verbose_name=_("duty list"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    content = models.TextField(_("duties"))
+    note = models.CharField(_("what changed"), max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["duty_list", "-number"]
+        verbose_name = _("duty list version")
+        verbose_name_plural = _("duty list versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["duty_list", "number"], name="duties_dutyversion_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.duty_list} v{self.number}"
+
+    @classmethod
+    def scope_q(cls, user, action):
+        if action != Action.VIEW:
+            return Q(pk__in=[])
+        inner = DutyList.scope_q(user, action)
+        return None if inner is None else Q(duty_list__in=DutyList.objects.filter(inner))

@@ -36,9 +36,11 @@ from .models import (
     AssignmentRole,
     ClassKind,
     KeyTask,
+    LetterState,
     Milestone,
     MilestoneState,
     ProgressReport,
+    ReminderState,
     ReportState,
     TaskAssignment,
     TaskState,
@@ -56,6 +58,22 @@ __all__ = [
     "review_report",
     "task_set_state",
 ]
+
+# Timers of the escalation ladder (settings.DUTIES_<NAME> overrides each).
+DEFAULTS = {
+    "REMINDER_DAYS": 7,  # reminder this many days before a milestone is due
+    "LETTER_AFTER_DAYS": 3,  # supervision letter this many days after it became overdue
+    "LETTER_REPLY_DAYS": 5,  # the letter asks for a reply within this many days
+    "ESCALATE_AFTER_DAYS": 7,  # still not reported this long after the letter: 分管县领导
+    "LETTER_PREFIX": "平安委办督",  # 平安委办督〔2024〕3号
+    "LETTER_ISSUER": "平陆县安全生产委员会办公室",
+    "GUARANTEE_REMINDER_DAYS": 7,  # reminder to the guarantors before a visit is due
+}
+
+
+def setting(name: str):
+    return getattr(settings, f"DUTIES_{name}", DEFAULTS[name])
+
 
 # Month-days of the reporting points (quarterly); settings.DUTIES_MILESTONE_DAYS overrides.
 DEFAULT_MILESTONE_DAYS = ("03-31", "06-30", "09-30", "12-31")
@@ -304,6 +322,10 @@ def _sync_milestones(task: KeyTask, assignments, days) -> int:
         for due in dates
         if (org_id, due) not in have
     ]
+    remind = dt.timedelta(days=setting("REMINDER_DAYS"))
+    for m in new:
+        m.remind_at = m.due_at - remind
+        m.reminder_state = ReminderState.SCHEDULED
     Milestone.objects.bulk_create(new)
     task.milestones.exclude(org_id__in=orgs).filter(
         state=MilestoneState.PENDING, reports__isnull=True
@@ -430,6 +452,9 @@ def _check(model, actor, obj, action) -> None:
         raise PermissionDenied
 
 
+check_may = _check
+
+
 def report_progress(*, actor, milestone: Milestone, text: str, percent: int) -> ProgressReport:
     """An assigned organisation reports progress on its own milestone (进度报送); a pending or
     overdue milestone becomes reported. The task's lead organisations (else 安委办) are told."""
@@ -463,6 +488,8 @@ def report_progress(*, actor, milestone: Milestone, text: str, percent: int) -> 
         )
         milestone.state = MilestoneState.REPORTED
         milestone.save(update_fields=["state"])
+        # A supervision letter answered by the report stops its escalation.
+        milestone.letters.filter(state=LetterState.ISSUED).update(state=LetterState.ANSWERED)
         audit.record(
             action="progressreport.submit",
             obj=report,
@@ -581,4 +608,498 @@ def notify_overdue(milestone: Milestone) -> None:
         channels=(Channel.INAPP,),
         org=milestone.org,
         dedupe_key=f"duties-overdue:{milestone.pk}",
+    )
+
+
+# --- the escalation ladder: reminder → overdue → 督办函 → 分管县领导 ---------------------------
+
+
+def _tz():
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(_tz()).date()
+
+
+def _end_of_day(date: dt.date) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(23, 59, 59), tzinfo=_tz()).astimezone(dt.UTC)
+
+
+def principal_users(org_id) -> list[User]:
+    """Users who are the principal (主要负责人) of an organisation."""
+    from dixian.core.choices import PositionKind
+
+    return list(
+        User.objects.filter(
+            is_active=True,
+            person__positions__org_id=org_id,
+            person__positions__kind=PositionKind.PRINCIPAL,
+        ).distinct()
+    )
+
+
+def leaders_in_charge(org) -> list:
+    """The county leaders in charge (分管县领导) of an organisation, or of the nearest
+    organisation above it that has one."""
+    from .models import LeaderCharge
+
+    node = org
+    while node is not None:
+        found = [
+            c.leader
+            for c in LeaderCharge.objects.filter(org=node, is_active=True).select_related("leader")
+        ]
+        if found:
+            return found
+        node = node.parent
+    return []
+
+
+def remind_milestone(milestone: Milestone, now: dt.datetime) -> bool:
+    """The reminder before a milestone is due (only while it is pending and not yet due)."""
+    if milestone.state != MilestoneState.PENDING or milestone.due_at <= now:
+        return False
+    enqueue(
+        subject=(_("Reminder: %(task)s") % {"task": milestone.task})[:200],
+        body=_("Please report progress on %(task)s by %(due)s.")
+        % {"task": milestone.task, "due": _local_date(milestone.due_at).isoformat()},
+        link=f"/duties/milestones/{milestone.pk}/",
+        recipients=_users_of([milestone.org_id]),
+        channels=(Channel.INAPP, Channel.SMS),
+        org=milestone.org,
+        dedupe_key=f"duties-remind:{milestone.pk}",
+    )
+    return True
+
+
+def letter_number(year: int, serial: int) -> str:
+    return f"{setting('LETTER_PREFIX')}〔{year}〕{serial}号"
+
+
+def letter_text(milestone: Milestone, now: dt.datetime, reply_by: dt.date) -> str:
+    """The body of a supervision letter (an official document: always in Chinese)."""
+    task = milestone.task
+    due = _local_date(milestone.due_at)
+    days = max((_local_date(now) - due).days, 1)
+    source = f"《{task.doc_number}》" if task.doc_number else "县安委会"
+    return (
+        (
+            f"根据{source}工作部署，你单位承担的“{task.item_number}{task.title}”"
+            f"应于{due.year}年{due.month}月{due.day}日前报送工作进展，"
+            f"截至{_local_date(now):%Y年%m月%d日}仍未报送，已逾期{days}天。\n"
+            f"请你单位高度重视，主要负责人亲自过问，于{reply_by.year}年{reply_by.month}月"
+            f"{reply_by.day}日前将工作进展及逾期原因书面报送县安委办。"
+            "逾期仍未报送的，将提请分管县领导督办。"
+        )
+        .replace("年0", "年")
+        .replace("月0", "月")
+    )
+
+
+def issue_letter(milestone: Milestone, now: dt.datetime):
+    """Issue the supervision letter (督办函) of an overdue milestone: numbered per year, its
+    text fixed, sent to the inbox of the organisation and its principal; escalation is
+    scheduled."""
+    from django.db.models import Max
+
+    from .models import SupervisionLetter
+
+    year = now.astimezone(_tz()).year
+    serial = (SupervisionLetter.objects.filter(year=year).aggregate(n=Max("serial"))["n"] or 0) + 1
+    reply_by = _local_date(now) + dt.timedelta(days=setting("LETTER_REPLY_DAYS"))
+    letter = SupervisionLetter.objects.create(
+        year=year,
+        serial=serial,
+        number=letter_number(year, serial),
+        milestone=milestone,
+        org=milestone.org,
+        addressee=milestone.org.name,
+        body=letter_text(milestone, now, reply_by),
+        reply_by=reply_by,
+        issued_at=now,
+        escalate_at=now + dt.timedelta(days=setting("ESCALATE_AFTER_DAYS")),
+    )
+    audit.record(action="supervisionletter.issue", obj=letter, after=audit.snapshot(letter))
+    enqueue(
+        subject=(_("Supervision letter %(number)s") % {"number": letter.number})[:200],
+        body=_("%(org)s: %(task)s is overdue. Reply by %(date)s.")
+        % {"org": milestone.org, "task": milestone.task, "date": reply_by.isoformat()},
+        link=f"/duties/letters/{letter.pk}/",
+        recipients=_users_of([milestone.org_id]) + principal_users(milestone.org_id),
+        channels=(Channel.INAPP, Channel.SMS),
+        org=milestone.org,
+        dedupe_key=f"duties-letter:{letter.pk}",
+    )
+    return letter
+
+
+def escalate_letter(letter, now: dt.datetime) -> bool:
+    """Still not reported after the letter: the county leaders in charge (and 安委办) are
+    told. A milestone reported meanwhile closes the letter as answered instead."""
+    from .models import LetterState
+
+    milestone = Milestone.objects.select_related("task", "org").get(pk=letter.milestone_id)
+    if milestone.state in (MilestoneState.REPORTED, MilestoneState.CONFIRMED):
+        letter.state = LetterState.ANSWERED
+        letter.save(update_fields=["state"])
+        return False
+    leaders = leaders_in_charge(milestone.org)
+    users = list(User.objects.filter(person__in=leaders, is_active=True))
+    audit.record(
+        action="supervisionletter.escalate",
+        obj=letter,
+        before={"state": LetterState.ISSUED},
+        after={"state": letter.state, "leaders": [p.name for p in leaders]},
+    )
+    enqueue(
+        subject=(_("Escalated: %(number)s not answered") % {"number": letter.number})[:200],
+        body=_("%(org)s has still not reported on %(task)s after supervision letter %(number)s.")
+        % {"org": milestone.org, "task": milestone.task, "number": letter.number},
+        link=f"/duties/letters/{letter.pk}/",
+        recipients=users + _safety_office_users(),
+        channels=(Channel.INAPP, Channel.SMS),
+        org=milestone.org,
+        dedupe_key=f"duties-escalate:{letter.pk}",
+    )
+    return True
+
+
+# --- the safety committee (县安委会) ---------------------------------------------------------------
+
+
+def month_end(year: int, month: int) -> dt.datetime:
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return _end_of_day(nxt - dt.timedelta(days=1))
+
+
+def ensure_meeting_month(year: int, month: int):
+    """The month the committee must meet in (created on first need); met at once when a
+    meeting of that month is on record."""
+    from .models import Meeting, MeetingMonth, PeriodState
+
+    period, created = MeetingMonth.objects.get_or_create(
+        year=year, month=month, defaults={"due_at": month_end(year, month)}
+    )
+    if (
+        period.state == PeriodState.OPEN
+        and Meeting.objects.filter(held_on__year=year, held_on__month=month).exists()
+    ):
+        MeetingMonth.objects.filter(pk=period.pk, state=PeriodState.OPEN).update(
+            state=PeriodState.MET
+        )
+        period.state = PeriodState.MET
+    return period
+
+
+def ensure_current_meeting_months(now: dt.datetime) -> None:
+    local = now.astimezone(_tz())
+    ensure_meeting_month(local.year, local.month)
+
+
+def meeting_save(*, actor, form):
+    """Create or change a meeting (through the audited core save); its month is met."""
+    from dixian.core.services import object_save
+
+    with transaction.atomic():
+        meeting = object_save(actor=actor, instance=form.instance, form=form)
+        period = ensure_meeting_month(meeting.held_on.year, meeting.held_on.month)
+        from .models import PeriodState
+
+        if period.state == PeriodState.MISSED and meeting.held_on <= _local_date(period.due_at):
+            period.state = PeriodState.MET
+            period.save(update_fields=["state"])
+    return meeting
+
+
+def month_missed(period) -> None:
+    """No meeting by the end of a month: 安委办 and county leaders are told."""
+    from .models import Meeting
+
+    if Meeting.objects.filter(held_on__year=period.year, held_on__month=period.month).exists():
+        from .models import PeriodState
+
+        period.state = PeriodState.MET
+        period.save(update_fields=["state"])
+        return
+    audit.record(action="meetingmonth.missed", obj=period, after={"state": period.state})
+    leaders = list(User.objects.filter(role=Role.COUNTY_LEADER, is_active=True))
+    enqueue(
+        subject=(_("No safety committee meeting in %(month)s") % {"month": str(period)})[:200],
+        body=_("The county safety committee must meet at least once a month."),
+        link="/duties/meetings/",
+        recipients=_safety_office_users() + leaders,
+        channels=(Channel.INAPP,),
+        dedupe_key=f"duties-month:{period.pk}",
+    )
+
+
+def decision_to_task(*, actor, decision) -> KeyTask:
+    """One click: a meeting decision becomes a key task with its lead and co-operating
+    organisations and their milestones (each quarter-end before the due date, and the due
+    date itself)."""
+    from .models import Decision
+
+    with transaction.atomic():
+        decision = (
+            Decision.objects.select_for_update().select_related("meeting").get(pk=decision.pk)
+        )
+        _check(Decision, actor, decision, Action.CHANGE)
+        if decision.task_id:
+            raise ValidationError(_("This decision is already a key task."))
+        if decision.lead_id is None:
+            raise ValidationError({"lead": _("Name the lead organisation first.")})
+        meeting = decision.meeting
+        year = decision.due_date.year
+        task = KeyTask.objects.create(
+            year=year,
+            doc_number=f"安委会{meeting.held_on:%Y%m%d}",
+            section_number="会",
+            section_title=str(meeting)[:200],
+            item_number=f"D{decision.pk}",
+            title=decision.text.splitlines()[0][:200],
+            requirement=decision.text,
+            responsibility_text=decision.lead.name,
+            due_date=decision.due_date,
+            sort=900000 + decision.pk,
+        )
+        rows = [(decision.lead_id, AssignmentRole.LEAD, decision.lead.name)]
+        rows += [
+            (o.pk, AssignmentRole.CO, o.name) for o in decision.co_orgs.exclude(pk=decision.lead_id)
+        ]
+        TaskAssignment.objects.bulk_create(
+            TaskAssignment(task=task, org_id=o, name=n[:200], role=r) for o, r, n in rows
+        )
+        today = _local_date(clock.now())
+        dates = [
+            d for d in milestone_dates(year, until=decision.due_date) if _local_date(d) > today
+        ]
+        dates = sorted(set(dates) | {_end_of_day(decision.due_date)})
+        remind = dt.timedelta(days=setting("REMINDER_DAYS"))
+        Milestone.objects.bulk_create(
+            Milestone(
+                task=task,
+                org_id=o,
+                due_at=d,
+                remind_at=d - remind,
+                reminder_state=ReminderState.SCHEDULED,
+            )
+            for o, _r, _n in rows
+            for d in dates
+        )
+        decision.task = task
+        decision.save(update_fields=["task"])
+        audit.record(
+            action="decision.to_task",
+            obj=decision,
+            actor=actor,
+            after={"task": task.pk, "milestones": len(dates) * len(rows)},
+        )
+        audit.record(action="keytask.create", obj=task, actor=actor, after=audit.snapshot(task))
+    return task
+
+
+# --- 包保 (leader guarantee) -------------------------------------------------------------------
+
+
+def add_months(date: dt.date, months: int) -> dt.date:
+    import calendar
+
+    month = date.month - 1 + months
+    year = date.year + month // 12
+    month = month % 12 + 1
+    return dt.date(year, month, min(date.day, calendar.monthrange(year, month)[1]))
+
+
+def _schedule_visit(guarantee, last: dt.date) -> None:
+    from .models import VisitState
+
+    due = _end_of_day(add_months(last, guarantee.visit_every_months))
+    guarantee.next_visit_due = due
+    guarantee.visit_state = VisitState.ON_TIME
+    guarantee.remind_at = due - dt.timedelta(days=setting("GUARANTEE_REMINDER_DAYS"))
+    guarantee.reminder_state = ReminderState.SCHEDULED
+
+
+def guarantee_save(*, actor, form):
+    """Create or change a 包保 assignment; the next visit is due one interval after the last
+    visit (or the start)."""
+    from dixian.core.services import object_save
+
+    with transaction.atomic():
+        guarantee = form.save(commit=False)
+        last = guarantee.visits.order_by("-visited_on").first() if guarantee.pk else None
+        _schedule_visit(guarantee, last.visited_on if last else guarantee.start_date)
+        return object_save(actor=actor, instance=guarantee, form=form)
+
+
+def record_visit(*, actor, guarantee, kind, visited_on, visitor, findings="", hazards_found=0):
+    """A guarantor records a visit or underground inspection; the next one is scheduled."""
+    from .models import Guarantee, GuaranteeVisit, VisitKind
+
+    errors = {}
+    if kind not in VisitKind.values:
+        errors["kind"] = _("Unknown kind of visit.")
+    if visited_on > _local_date(clock.now()):
+        errors["visited_on"] = _("A visit cannot be in the future.")
+    if visitor is None or visitor.pk not in {guarantee.leader_id, guarantee.dept_head_id}:
+        errors["visitor"] = _("The visitor must be one of the guarantors.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        guarantee = Guarantee.objects.select_for_update().get(pk=guarantee.pk)
+        if not Guarantee.objects.restrict(actor).filter(pk=guarantee.pk).exists():
+            raise Http404
+        if not (
+            is_county_wide(actor, Action.CHANGE)
+            or (
+                actor.person_id and actor.person_id in {guarantee.leader_id, guarantee.dept_head_id}
+            )
+        ):
+            raise PermissionDenied
+        visit = GuaranteeVisit.objects.create(
+            guarantee=guarantee,
+            kind=kind,
+            visited_on=visited_on,
+            visitor=visitor,
+            findings=(findings or "").strip(),
+            hazards_found=hazards_found or 0,
+            recorded_by=actor,
+        )
+        before = audit.snapshot(guarantee, ["next_visit_due", "visit_state"])
+        latest = guarantee.visits.order_by("-visited_on").first()
+        _schedule_visit(guarantee, latest.visited_on)
+        guarantee.save()
+        audit.record(
+            action="guaranteevisit.create",
+            obj=visit,
+            actor=actor,
+            before={"guarantee": before},
+            after={
+                **audit.snapshot(visit),
+                "guarantee": audit.snapshot(guarantee, ["next_visit_due", "visit_state"]),
+            },
+        )
+    return visit
+
+
+def _guarantor_users(guarantee) -> list[User]:
+    ids = [p for p in (guarantee.leader_id, guarantee.dept_head_id) if p]
+    return list(User.objects.filter(person_id__in=ids, is_active=True))
+
+
+def remind_visit(guarantee, now: dt.datetime) -> bool:
+    from .models import VisitState
+
+    if (
+        not guarantee.is_active
+        or guarantee.visit_state != VisitState.ON_TIME
+        or not guarantee.next_visit_due
+        or guarantee.next_visit_due <= now
+    ):
+        return False
+    enqueue(
+        subject=(_("Visit due: %(enterprise)s") % {"enterprise": guarantee.enterprise})[:200],
+        body=_("Your next guarantee visit to %(enterprise)s is due by %(date)s.")
+        % {
+            "enterprise": guarantee.enterprise,
+            "date": _local_date(guarantee.next_visit_due).isoformat(),
+        },
+        link=f"/duties/guarantees/{guarantee.pk}/",
+        recipients=_guarantor_users(guarantee),
+        channels=(Channel.INAPP, Channel.SMS),
+        dedupe_key=f"duties-visit-remind:{guarantee.pk}:{guarantee.next_visit_due:%Y%m%d}",
+    )
+    return True
+
+
+def visit_missed(guarantee, now: dt.datetime) -> None:
+    audit.record(
+        action="guarantee.visit_overdue",
+        obj=guarantee,
+        after={"visit_state": guarantee.visit_state},
+    )
+    if not guarantee.is_active:
+        return
+    enqueue(
+        subject=(_("Visit overdue: %(enterprise)s") % {"enterprise": guarantee.enterprise})[:200],
+        body=_("The guarantee visit to %(enterprise)s was due by %(date)s.")
+        % {
+            "enterprise": guarantee.enterprise,
+            "date": _local_date(guarantee.next_visit_due).isoformat(),
+        },
+        link=f"/duties/guarantees/{guarantee.pk}/",
+        recipients=_guarantor_users(guarantee) + _safety_office_users(),
+        channels=(Channel.INAPP, Channel.SMS),
+        dedupe_key=f"duties-visit-overdue:{guarantee.pk}:{guarantee.next_visit_due:%Y%m%d}",
+    )
+
+
+# --- duty lists (动态编制) ---------------------------------------------------------------------
+
+
+def _normalise_lines(text: str) -> str:
+    lines = [line.strip() for line in (text or "").replace("\r\n", "\n").split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def duty_list_save(*, actor, form, note: str = ""):
+    """Create or change a duty list; every change of its duties is a new version (who,
+    when, what). Saving unchanged duties makes no version."""
+    from dixian.core.services import object_save
+
+    from .models import DutyList, DutyListVersion
+
+    with transaction.atomic():
+        duty_list = form.instance
+        duty_list.content = _normalise_lines(form.cleaned_data.get("content", duty_list.content))
+        previous = None
+        if duty_list.pk:
+            previous = DutyList.objects.select_for_update().get(pk=duty_list.pk).content
+        changed = previous is None or previous != duty_list.content
+        if changed:
+            last = duty_list.versions.order_by("-number").first() if duty_list.pk else None
+            duty_list.version = (last.number + 1) if last else 1
+            duty_list.updated_at = clock.now()
+        duty_list = object_save(actor=actor, instance=duty_list, form=form)
+        if changed:
+            DutyListVersion.objects.create(
+                duty_list=duty_list,
+                number=duty_list.version,
+                content=duty_list.content,
+                note=(note or "").strip()[:200],
+                changed_by=actor,
+                changed_at=duty_list.updated_at or clock.now(),
+            )
+    return duty_list
+
+
+def duty_list_diff(old: str, new: str) -> list[dict]:
+    """Line differences between two versions: kind is same, added or removed."""
+    import difflib
+
+    a, b = old.splitlines(), new.splitlines()
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out += [{"kind": "same", "text": line} for line in a[i1:i2]]
+            continue
+        out += [{"kind": "removed", "text": line} for line in a[i1:i2]]
+        out += [{"kind": "added", "text": line} for line in b[j1:j2]]
+    return out
+
+
+def letter_pdf(letter) -> bytes:
+    """The supervision letter as an A4 PDF with the red head of the issuing office."""
+    from dixian.core.pdf import render_pdf
+
+    issued = letter.issued_at.astimezone(_tz()).date()
+    return render_pdf(
+        "duties/pdf/supervision_letter.html",
+        {
+            "letter": letter,
+            "issuer": setting("LETTER_ISSUER"),
+            "paragraphs": letter.body.splitlines(),
+            "issued": f"{issued.year}年{issued.month}月{issued.day}日",
+        },
     )

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from dixian.core.choices import Action
-from dixian.core.scoping import may_create
+from dixian.core import clock
+from dixian.core.choices import Action, OrgKind
+from dixian.core.scoping import is_county_wide, may_create
 from dixian.core.views.generic import (
     Column,
     ObjectDeleteView,
@@ -27,14 +28,34 @@ from dixian.core.views.generic import (
 
 from . import selectors, services
 from .filtersets import KeyTaskFilterSet
-from .forms import KeyTaskForm, NoticeUploadForm, ProgressReportForm, ReviewForm
+from .forms import (
+    DecisionForm,
+    DutyListForm,
+    GuaranteeForm,
+    KeyTaskForm,
+    LeaderChargeForm,
+    MeetingForm,
+    NoticeUploadForm,
+    ProgressReportForm,
+    ReviewForm,
+    VisitForm,
+)
 from .models import (
+    Decision,
+    DutyList,
+    Guarantee,
+    GuaranteeVisit,
     KeyTask,
+    LeaderCharge,
+    Meeting,
     Milestone,
     MilestoneState,
     ProgressReport,
     ReportState,
+    SupervisionLetter,
     TaskAssignment,
+    TaskState,
+    VisitState,
 )
 from .notice_parser import NoticeError
 
@@ -349,3 +370,462 @@ class NoticeImport(LoginRequiredMixin, View):
             },
         )
         return redirect(reverse("duties:keytask_list") + f"?year={result.year}")
+
+
+# --- task close / reopen ---------------------------------------------------------------------
+
+
+class TaskSetState(ScopedObjectMixin, View):
+    """POST: 安委办 closes a task as completed or reopens it (through the service)."""
+
+    scoping = "post_only"
+    model = KeyTask
+    action = Action.CHANGE
+    state = TaskState.COMPLETED
+
+    def get(self, request, *args, **kwargs):
+        raise Http404
+
+    def post(self, request, *args, **kwargs):
+        task = self.get_object()
+        services.task_set_state(actor=request.user, task=task, state=self.state)
+        if self.state == TaskState.COMPLETED:
+            messages.success(request, _("Task closed as completed."))
+        else:
+            messages.success(request, _("Task reopened."))
+        return redirect("duties:keytask_detail", task.pk)
+
+
+class AnnualTaskList(KeyTaskList):
+    """The annual key-task list of one department (年度重点工作任务清单): the tasks filtered
+    by department and year, exported to Excel with ?export=xlsx."""
+
+    title = gettext_lazy("Annual key-task list")
+    can_add = False
+    columns = [
+        "item_number",
+        Column("title", link=True),
+        "section_title",
+        "responsibility_text",
+        "due_date",
+        "state",
+    ]
+
+    def get(self, request, *args, **kwargs):
+        if not request.GET:  # default: this year's list of the user's own organisation
+            defaults = request.GET.copy()
+            defaults["year"] = str(selectors.default_year(request.user))
+            if request.user.org_id and request.user.org.kind != OrgKind.GOVERNMENT:
+                defaults["department"] = str(request.user.org_id)
+            request.GET = defaults
+        return super().get(request, *args, **kwargs)
+
+
+class DivisionPdf(LoginRequiredMixin, View):
+    """The task division table (分工方案) of a year as a landscape A4 PDF."""
+
+    def get(self, request):
+        from dixian.core.pdf import pdf_response, render_pdf
+
+        try:
+            year = int(request.GET.get("year", ""))
+        except ValueError:
+            year = selectors.default_year(request.user)
+        rows = selectors.division_rows(request.user, year)
+        data = render_pdf(
+            "duties/pdf/division.html",
+            {"year": year, "rows": rows, "issuer": services.setting("LETTER_ISSUER")},
+        )
+        return pdf_response(data, f"{year}年安全生产重点工作任务分工方案.pdf")
+
+
+# --- supervision letters ---------------------------------------------------------------------
+
+
+class LetterList(ObjectListView):
+    model = SupervisionLetter
+    columns = [
+        Column("number", link=True),
+        "org",
+        "milestone.task",
+        "issued_at",
+        "reply_by",
+        "state",
+    ]
+    search_fields = ["number", "org__name", "body"]
+    select_related = ["org", "milestone__task"]
+    can_add = False
+
+
+class LetterDetail(ObjectDetailView):
+    model = SupervisionLetter
+    editable = False
+    template_name = "duties/letter_detail.html"
+    fields = [
+        "number",
+        "org",
+        "milestone",
+        "issued_at",
+        "reply_by",
+        "state",
+        "escalate_at",
+        "escalated_at",
+    ]
+
+
+class LetterPdf(ScopedObjectMixin, View):
+    model = SupervisionLetter
+
+    def get(self, request, *args, **kwargs):
+        from dixian.core.pdf import pdf_response
+
+        letter = self.get_object()
+        return pdf_response(services.letter_pdf(letter), f"督办函{letter.number}.pdf")
+
+
+# --- leaders in charge -----------------------------------------------------------------------
+
+
+class LeaderChargeList(ObjectListView):
+    model = LeaderCharge
+    columns = [Column("leader", link=True), "org", "note", "is_active"]
+    search_fields = ["leader__name", "org__name"]
+    select_related = ["leader", "org"]
+
+
+class LeaderChargeDetail(ObjectDetailView):
+    model = LeaderCharge
+
+
+class LeaderChargeEdit(ObjectEditView):
+    model = LeaderCharge
+    form_class = LeaderChargeForm
+
+
+class LeaderChargeDelete(ObjectDeleteView):
+    model = LeaderCharge
+
+
+# --- the safety committee --------------------------------------------------------------------
+
+
+class ServiceEditView(ObjectEditView):
+    """An edit view whose save goes through an app service (``save(form)``)."""
+
+    def save(self, form):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        instance = self.get_instance()
+        form = self.get_form(data=request.POST, instance=instance)
+        if form.is_valid():
+            try:
+                obj = self.save(form)
+            except PermissionDenied:
+                form.add_error(None, _("You cannot save this outside your own scope."))
+                return self.render_form(form, instance)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+                return self.render_form(form, instance)
+            messages.success(request, _("Saved: %(obj)s") % {"obj": obj})
+            return redirect(self.url("detail", obj.pk))
+        messages.error(request, _("Please correct the fields marked below."))
+        return self.render_form(form, instance)
+
+
+class MeetingList(ObjectListView):
+    model = Meeting
+    template_name = "duties/meeting_list.html"
+    columns = [
+        Column("title", label=gettext_lazy("Meeting"), link=True),
+        "held_on",
+        "kind",
+        "location",
+        "chair",
+    ]
+    search_fields = ["title", "minutes", "decisions__text"]
+    select_related = ["chair"]
+
+    def common_context(self):
+        return {**super().common_context(), "months": selectors.meeting_months(self.request.user)}
+
+
+class MeetingDetail(ObjectDetailView):
+    model = Meeting
+    template_name = "duties/meeting_detail.html"
+    fields = [
+        Column("title", label=gettext_lazy("Meeting")),
+        "kind",
+        "held_on",
+        "location",
+        "chair",
+        "attendees",
+        "minutes",
+    ]
+
+    def extra_context(self, obj):
+        user = self.request.user
+        may_change = Meeting.objects.restrict(user, Action.CHANGE).filter(pk=obj.pk).exists()
+        decisions = (
+            Decision.objects.restrict(user)
+            .filter(meeting=obj)
+            .select_related("lead", "task")
+            .prefetch_related("co_orgs")
+        )
+        return {
+            "decisions": decisions,
+            "may_change": may_change,
+            "decision_form": DecisionForm(user=user) if may_change else None,
+        }
+
+
+class MeetingEdit(ServiceEditView):
+    model = Meeting
+    form_class = MeetingForm
+
+    def save(self, form):
+        return services.meeting_save(actor=self.request.user, form=form)
+
+
+class MeetingDelete(ObjectDeleteView):
+    model = Meeting
+
+
+class DecisionAdd(ScopedObjectMixin, View):
+    """Add a decision to a meeting (安委办)."""
+
+    scoping = "post_only"
+    model = Meeting
+    action = Action.CHANGE
+
+    def get(self, request, *args, **kwargs):
+        raise Http404
+
+    def post(self, request, *args, **kwargs):
+        from dixian.core.services import object_save
+
+        meeting = self.get_object()
+        form = DecisionForm(data=request.POST, user=request.user)
+        if form.is_valid():
+            form.instance.meeting = meeting
+            object_save(actor=request.user, instance=form.instance, form=form)
+            messages.success(request, _("Decision added."))
+        else:
+            errors = "; ".join(
+                f"{form.fields[k].label}: {' '.join(v)}"
+                for k, v in form.errors.items()
+                if k in form.fields
+            )
+            messages.error(
+                request, _("The decision was not added: %(errors)s") % {"errors": errors}
+            )
+        return redirect("duties:meeting_detail", meeting.pk)
+
+
+class DecisionToTask(ScopedObjectMixin, View):
+    """POST: one click turns a decision into a key task with milestones."""
+
+    scoping = "post_only"
+    model = Decision
+    action = Action.CHANGE
+
+    def get(self, request, *args, **kwargs):
+        raise Http404
+
+    def post(self, request, *args, **kwargs):
+        decision = self.get_object()
+        try:
+            task = services.decision_to_task(actor=request.user, decision=decision)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("duties:meeting_detail", decision.meeting_id)
+        messages.success(request, _("Key task created with its milestones."))
+        return redirect("duties:keytask_detail", task.pk)
+
+
+# --- 包保 -----------------------------------------------------------------------------------------
+
+
+class GuaranteeList(ObjectListView):
+    model = Guarantee
+    template_name = "duties/guarantee_list.html"
+    columns = [
+        Column("enterprise", link=True),
+        "leader",
+        "department",
+        "dept_head",
+        "visit_every_months",
+        "next_visit_due",
+        "visit_state",
+    ]
+    search_fields = ["enterprise__name", "leader__name", "dept_head__name"]
+    select_related = ["enterprise", "leader", "department", "dept_head"]
+
+    def common_context(self):
+        qs = Guarantee.objects.restrict(self.request.user).filter(is_active=True)
+        overdue = qs.filter(visit_state=VisitState.OVERDUE).select_related("enterprise", "leader")
+        return {**super().common_context(), "overdue_guarantees": overdue}
+
+
+class GuaranteeDetail(ObjectDetailView):
+    model = Guarantee
+    template_name = "duties/guarantee_detail.html"
+    fields = [
+        "enterprise",
+        "leader",
+        "department",
+        "dept_head",
+        "visit_every_months",
+        "start_date",
+        "end_date",
+        "is_active",
+        "next_visit_due",
+        "visit_state",
+    ]
+    related = [
+        (
+            gettext_lazy("Visits"),
+            lambda obj, user: (
+                GuaranteeVisit.objects.restrict(user)
+                .filter(guarantee=obj)
+                .select_related("visitor")
+            ),
+            ["visited_on", "kind", "visitor", "hazards_found", "findings"],
+            None,
+        ),
+    ]
+
+    def extra_context(self, obj):
+        user = self.request.user
+        may_visit = is_county_wide(user, Action.CHANGE) or (
+            user.person_id is not None and user.person_id in {obj.leader_id, obj.dept_head_id}
+        )
+        return {"may_visit": may_visit}
+
+
+class GuaranteeEdit(ServiceEditView):
+    model = Guarantee
+    form_class = GuaranteeForm
+
+    def save(self, form):
+        return services.guarantee_save(actor=self.request.user, form=form)
+
+
+class GuaranteeDelete(ObjectDeleteView):
+    model = Guarantee
+
+
+class GuaranteeVisitAdd(ScopedObjectMixin, View):
+    """A guarantor (or 安委办) records a visit or underground inspection."""
+
+    model = Guarantee
+    template_name = "duties/visit_form.html"
+
+    def render_form(self, form, obj, allowed):
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "guarantee": obj, "allowed": allowed},
+        )
+
+    def allowed(self, obj) -> bool:
+        user = self.request.user
+        return is_county_wide(user, Action.CHANGE) or (
+            user.person_id is not None and user.person_id in {obj.leader_id, obj.dept_head_id}
+        )
+
+    def get(self, request, *args, **kwargs):
+        obj = self.get_object()
+        initial = {"visitor": request.user.person_id, "visited_on": clock.now().date()}
+        return self.render_form(VisitForm(guarantee=obj, initial=initial), obj, self.allowed(obj))
+
+    def post(self, request, *args, **kwargs):
+        obj = self.get_object()
+        form = VisitForm(request.POST, guarantee=obj)
+        if form.is_valid():
+            try:
+                services.record_visit(actor=request.user, guarantee=obj, **form.cleaned_data)
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Visit recorded."))
+                return redirect("duties:guarantee_detail", obj.pk)
+        return self.render_form(form, obj, self.allowed(obj))
+
+
+# --- duty lists --------------------------------------------------------------------------------
+
+
+class DutyListList(ObjectListView):
+    model = DutyList
+    columns = [
+        Column("title", label=gettext_lazy("Duty list"), link=True),
+        "org",
+        "kind",
+        "position",
+        "version",
+        "updated_at",
+    ]
+    search_fields = ["title", "content", "position", "org__name"]
+    select_related = ["org"]
+
+
+class DutyListDetail(ObjectDetailView):
+    model = DutyList
+    template_name = "duties/dutylist_detail.html"
+    fields = [
+        "org",
+        "kind",
+        "position",
+        Column("title", label=gettext_lazy("Duty list")),
+        "version",
+        "updated_at",
+    ]
+
+    def extra_context(self, obj):
+        versions = list(obj.versions.select_related("changed_by").order_by("-number"))
+        return {"versions": versions, "lines": obj.content.splitlines()}
+
+
+class DutyListEdit(ServiceEditView):
+    model = DutyList
+    form_class = DutyListForm
+
+    def save(self, form):
+        return services.duty_list_save(
+            actor=self.request.user, form=form, note=form.cleaned_data.get("note", "")
+        )
+
+
+class DutyListDelete(ObjectDeleteView):
+    model = DutyList
+
+
+class DutyListDiff(ScopedObjectMixin, View):
+    """The difference between two versions of a duty list (default: the last two)."""
+
+    model = DutyList
+
+    def get(self, request, *args, **kwargs):
+        obj = self.get_object()
+        versions = {v.number: v for v in obj.versions.select_related("changed_by")}
+        numbers = sorted(versions)
+
+        def pick(name, default):
+            try:
+                n = int(request.GET.get(name, ""))
+            except ValueError:
+                return default
+            return n if n in versions else default
+
+        new = pick("b", numbers[-1] if numbers else None)
+        old = pick("a", max((n for n in numbers if new is None or n < new), default=new))
+        a, b = versions.get(old), versions.get(new)
+        lines = services.duty_list_diff(a.content if a else "", b.content if b else "")
+        return render(
+            request,
+            "duties/dutylist_diff.html",
+            {"object": obj, "a": a, "b": b, "lines": lines, "numbers": numbers},
+        )

@@ -1,8 +1,18 @@
 from rest_framework import serializers
 
-from dixian.core.api.serializers import ScopedPrimaryKeyRelatedField
+from dixian.core.api.serializers import ScopedModelSerializer, ScopedPrimaryKeyRelatedField
 
-from ..models import KeyTask, Milestone, ProgressReport, TaskAssignment
+from ..models import (
+    Decision,
+    DutyList,
+    Guarantee,
+    GuaranteeVisit,
+    KeyTask,
+    Meeting,
+    Milestone,
+    ProgressReport,
+    TaskAssignment,
+)
 
 
 class TaskAssignmentSerializer(serializers.ModelSerializer):
@@ -76,3 +86,68 @@ class ProgressReportCreateSerializer(serializers.Serializer):
     milestone = ScopedPrimaryKeyRelatedField(queryset=Milestone.objects.all())
     text = serializers.CharField(max_length=10000)
     percent = serializers.IntegerField(min_value=0, max_value=100)
+
+
+class ReviewSerializer(serializers.Serializer):
+    """A review note: required to return a report, optional to confirm."""
+
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class TaskStateSerializer(serializers.Serializer):
+    state = serializers.CharField(read_only=True)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Decision
+        fields = ["id", "text", "lead", "co_orgs", "due_date", "task"]
+        read_only_fields = fields
+
+
+class MeetingSerializer(ScopedModelSerializer):
+    decisions = DecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "held_on",
+            "location",
+            "chair",
+            "attendees",
+            "minutes",
+            "decisions",
+        ]
+
+
+class GuaranteeVisitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GuaranteeVisit
+        fields = ["id", "guarantee", "kind", "visited_on", "visitor", "findings", "hazards_found"]
+
+
+class GuaranteeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Guarantee
+        fields = [
+            "id",
+            "enterprise",
+            "leader",
+            "department",
+            "dept_head",
+            "visit_every_months",
+            "start_date",
+            "end_date",
+            "is_active",
+            "next_visit_due",
+            "visit_state",
+        ]
+
+
+class DutyListSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DutyList
+        fields = ["id", "org", "kind", "position", "title", "content", "version", "updated_at"]

@@ -4,12 +4,25 @@ import django_filters
 from django import forms
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dixian.core.api.views import ScopedViewSetMixin
+from dixian.core.choices import Action
 
 from .. import services
-from ..models import KeyTask, Milestone, MilestoneState, ProgressReport, ReportState, TaskState
+from ..models import (
+    DutyList,
+    Guarantee,
+    GuaranteeVisit,
+    KeyTask,
+    Meeting,
+    Milestone,
+    MilestoneState,
+    ProgressReport,
+    ReportState,
+    TaskState,
+)
 from . import serializers as s
 
 
@@ -100,3 +113,114 @@ class ProgressReportViewSet(
             percent=data.validated_data["percent"],
         )
         return Response(s.ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ProgressReportActions(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """Review of a progress report: POST confirm/ or return/ (the note is required to
+    return). The lead organisation or 安委办 only, never for one's own report — the page's
+    rules: 404 outside the caller's view, 403 where the caller sees but may not review."""
+
+    scoping = "post_only"
+    queryset = ProgressReport.objects.all()
+    serializer_class = s.ReviewSerializer
+
+    def _review(self, request, pk, decision):
+        report = self.get_object_for_action(pk)
+        services.check_may(ProgressReport, request.user, report, Action.CHANGE)  # 404 / 403
+        data = s.ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.review_report(
+            actor=request.user, report=report, decision=decision, note=data.validated_data["note"]
+        )
+        return Response(s.ProgressReportSerializer(report).data)
+
+    def get_object_for_action(self, pk):
+        from django.http import Http404
+
+        try:
+            return self.get_queryset().get(pk=int(pk))
+        except (ValueError, OverflowError, ProgressReport.DoesNotExist):
+            raise Http404 from None
+
+    @extend_schema(request=s.ReviewSerializer, responses={200: s.ProgressReportSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """Confirm (确认) a submitted report; its milestone is confirmed."""
+        return self._review(request, pk, "confirm")
+
+    @extend_schema(request=s.ReviewSerializer, responses={200: s.ProgressReportSerializer})
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        """Return (退回) a submitted report with a note; its milestone is pending again."""
+        return self._review(request, pk, "return")
+
+
+class KeyTaskActions(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """Close (completed) or reopen a key task: 安委办 and administrators, as on the page."""
+
+    scoping = "post_only"
+    queryset = KeyTask.objects.all()
+    serializer_class = s.KeyTaskSerializer
+
+    def _set(self, request, pk, state):
+        from django.http import Http404
+
+        try:
+            task = self.get_queryset().get(pk=int(pk))
+        except (ValueError, OverflowError, KeyTask.DoesNotExist):
+            raise Http404 from None
+        task = services.task_set_state(actor=request.user, task=task, state=state)
+        return Response(s.KeyTaskSerializer(task).data)
+
+    @extend_schema(request=None, responses={200: s.KeyTaskSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._set(request, pk, TaskState.COMPLETED)
+
+    @extend_schema(request=None, responses={200: s.KeyTaskSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._set(request, pk, TaskState.OPEN)
+
+
+class MeetingViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Safety committee meetings (县安委会会议) with their decisions; 安委办 records them."""
+
+    queryset = Meeting.objects.all()
+    serializer_class = s.MeetingSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("attendees", "decisions__co_orgs")
+
+    def _save(self, serializer):
+        super()._save(serializer)
+        held = serializer.instance.held_on
+        services.ensure_meeting_month(held.year, held.month)
+
+
+class GuaranteeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """包保 assignments: who guarantees which enterprise, and when the next visit is due."""
+
+    queryset = Guarantee.objects.all()
+    serializer_class = s.GuaranteeSerializer
+
+
+class GuaranteeVisitViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Visits and underground inspections of the guarantors."""
+
+    queryset = GuaranteeVisit.objects.all()
+    serializer_class = s.GuaranteeVisitSerializer
+
+
+class DutyListViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Duty lists (安全生产职责清单, 权责清单), current version."""
+
+    queryset = DutyList.objects.all()
+    serializer_class = s.DutyListSerializer

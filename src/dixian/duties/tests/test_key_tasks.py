@@ -35,8 +35,18 @@ UTC = dt.UTC
 ITEMS, SUBITEMS = 31, 5
 
 
+def clear_demo_tasks():
+    """The session demo holds the Pinglu notice for 2024; these tests import it afresh
+    (rolled back with the test)."""
+    from dixian.duties.models import SupervisionLetter
+
+    SupervisionLetter.objects.all().delete()
+    KeyTask.objects.all().delete()
+
+
 @pytest.fixture
 def imported(db):
+    clear_demo_tasks()
     return services.import_notice(PINGLU.read_bytes(), actor=None, year=2024)
 
 
@@ -107,6 +117,7 @@ def test_reimporting_the_same_notice_changes_nothing(imported):
 
 
 def test_command_import_reports_counts(db):
+    clear_demo_tasks()
     out, err = run_import(PINGLU)
     assert "36 created, 0 changed" in out
     assert "every named department matched" in err
@@ -172,6 +183,7 @@ def test_bad_input_exits_2(db, tmp_path):
 
 
 def test_only_county_editors_import(users):
+    clear_demo_tasks()
     with pytest.raises(PermissionDenied):
         services.import_notice(PINGLU.read_bytes(), actor=users["inspector"], year=2024)
     result = services.import_notice(PINGLU.read_bytes(), actor=users["office"], year=2024)
@@ -361,6 +373,7 @@ def upload(client, name, data, year=2024):
 
 
 def test_upload_refuses_bad_files_with_a_chinese_message(db, client_for):
+    clear_demo_tasks()
     c = client_for("office")
     html = upload(c, "notice.txt", PINGLU.read_text().encode("gb18030")).content.decode()
     assert "不是UTF-8编码" in html and "0x" in html and "GBK" in html
@@ -374,6 +387,7 @@ def test_upload_refuses_bad_files_with_a_chinese_message(db, client_for):
 
 
 def test_upload_preview_then_apply(db, client_for):
+    clear_demo_tasks()
     c = client_for("office")
     response = upload(c, "pinglu.txt", PINGLU.read_bytes())
     assert response.status_code == 200
@@ -455,9 +469,15 @@ def test_api_scoped_and_progress_post(imported, users, client_for):
 
 
 def test_seed_duties_demo_is_idempotent(db):
+    from dixian.duties.models import DutyListVersion, Guarantee, Meeting
+
+    # The session demo already holds the duties demo: a second run changes nothing.
+    assert KeyTask.objects.filter(year=2024).count() == 36
+    counts = (Meeting.objects.count(), Guarantee.objects.count(), DutyListVersion.objects.count())
     out = StringIO()
     call_command("seed_duties_demo", stdout=out)
-    assert "36 created" in out.getvalue()
-    out = StringIO()
-    call_command("seed_duties_demo", stdout=out)
-    assert "0 created, 0 changed" in out.getvalue()
+    assert "key_tasks=0" in out.getvalue()
+    assert KeyTask.objects.filter(year=2024).count() == 36
+    after = (Meeting.objects.count(), Guarantee.objects.count(), DutyListVersion.objects.count())
+    assert after == counts
+    assert counts[0] >= 5 and counts[1] == 5 and counts[2] == 4

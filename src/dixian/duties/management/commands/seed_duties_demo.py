@@ -4,11 +4,15 @@ from ... import demo
 
 
 class Command(BaseCommand):
-    help = "Import the Pinglu 2024 work-safety notice as the demo's key tasks (idempotent)."
+    help = (
+        "Load the duties demo: the Pinglu 2024 work-safety notice as key tasks, leaders in "
+        "charge, committee meetings, 包保 assignments and duty lists (idempotent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, default=2024)
 
     def handle(self, *args, **options):
         result = demo.seed(options["year"])
-        self.stdout.write(self.style.SUCCESS(f"Pinglu key tasks: {result.summary}"))
+        counts = ", ".join(f"{k}={v}" for k, v in result.items())
+        self.stdout.write(self.style.SUCCESS(f"Duties demo: {counts}"))
