@@ -83,7 +83,7 @@ def server(tmp_path_factory):
         cwd=data_dir,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 300
+    deadline = time.time() + float(os.environ.get("DIXIAN_E2E_START_TIMEOUT", "600"))
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("dixian run exited:\n" + (data_dir / "server.log").read_text())

@@ -3,85 +3,12 @@ confirms it; an overdue milestone's supervision letter (督办函) prints as a P
 extracts; the committee, 包保 and duty-list pages at desktop and phone widths."""
 
 import io
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 
-import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from .conftest import Session, _free_port, _fresh_postgres_url
+from .conftest import Session
 from .test_processes import shell
-
-# The shared fixture waits 120 s for `dixian run`; on the shared 2-core machine under load,
-# migrating and loading the demo took 210 s, so this module's server waits longer.
-START_TIMEOUT = int(os.environ.get("DIXIAN_E2E_START_TIMEOUT", "600"))
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The shared `server` fixture (same production path), with a longer start-up wait."""
-    data_dir = tmp_path_factory.mktemp("e2e-duties")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DIXIAN_TESTING",)}
-    env.update({"DIXIAN_DEMO": "1", "DIXIAN_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    db_url = os.environ.get("DATABASE_URL", "")
-    if db_url.startswith("postgres"):
-        env["DATABASE_URL"] = _fresh_postgres_url(db_url)
-    else:
-        env.pop("DATABASE_URL", None)
-    log = open(data_dir / "server.log", "w")  # noqa: SIM115
-    command = [sys.executable, "-m", "dixian.cli", "run", "--host", "127.0.0.1"]
-    proc = subprocess.Popen(
-        [*command, "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=data_dir,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + START_TIMEOUT
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("dixian run exited:\n" + (data_dir / "server.log").read_text())
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(1)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start:\n" + (data_dir / "server.log").read_text())
-    listing = subprocess.run(
-        [sys.executable, "-m", "dixian.cli", "seed-demo", "--list-users"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=data_dir,
-    )
-    users = json.loads(listing.stdout)
-    yield {
-        "url": base,
-        "users": {u["username"]: u for u in users},
-        "data_dir": data_dir,
-        "env": env,
-        "proc": proc,
-    }
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
 
 MILESTONE_OF = (
     "from dixian.duties.models import Milestone\n"
