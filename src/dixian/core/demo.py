@@ -370,16 +370,22 @@ def seed() -> dict:
 
 
 def list_users() -> list[dict]:
+    """The demo accounts: the core ones in order, then those the apps' demos add."""
+    core = [a[0] for a in ACCOUNTS]
+    users = {u.username: u for u in User.objects.filter(username__in=core).select_related("org")}
+    extra = (
+        User.objects.filter(email__endswith="@demo.invalid")
+        .exclude(username__in=core)
+        .select_related("org")
+        .order_by("username")
+    )
     rows = []
-    for username, _display, role, _org_key, _mobile in ACCOUNTS:
-        user = User.objects.filter(username=username).select_related("org").first()
-        if user is None:
-            continue
+    for user in [users[u] for u in core if u in users] + list(extra):
         rows.append(
             {
-                "username": username,
+                "username": user.username,
                 "password": DEMO_PASSWORD,
-                "role": role,
+                "role": user.role,
                 "org": user.org.name if user.org else "",
             }
         )
