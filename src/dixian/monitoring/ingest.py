@@ -268,7 +268,10 @@ def ingest_many(envelopes: list[Envelope]) -> list[Outcome]:
         except PayloadError as exc:
             gw = exc.args[1] if len(exc.args) > 1 else None
             outcome.error = exc.args[0]
-            dead.append((env, gw, outcome.error, env.raw))
+            unauthenticated = outcome.error.startswith(("unknown gateway", "bad gateway token"))
+            if not (env.source == "http" and unauthenticated):
+                # HTTP callers without a valid token get 401 and leave no trace to fill up.
+                dead.append((env, gw, outcome.error, env.raw))
             per_payload.append(None)
             continue
         outcome.gateway = gw.code
@@ -399,6 +402,7 @@ def _raise(p: PointInfo, trig: R.Trigger) -> int:
         point_id=p.id,
         object_id=p.object_id,
         higher_is_worse=higher,
+        count=trig.n,
     )
     return int(new)
 

@@ -56,6 +56,7 @@ class Trigger:
     value: float
     ts: dt.datetime
     detail: str = ""
+    n: int = 1  # readings of the batch that fired this rule
 
 
 @dataclass
@@ -83,8 +84,10 @@ def evaluate(
     the new latest state with the triggers found (at most one per rule kind: the worst).
     """
     worst: dict[str, Trigger] = {}
+    fired: dict[str, int] = {}
 
     def fire(kind, level, value, ts, detail=""):
+        fired[kind] = fired.get(kind, 0) + 1
         old = worst.get(kind)
         if old is None or level > old.level or (
             level == old.level and abs(value) > abs(old.value)
@@ -119,6 +122,8 @@ def evaluate(
         ):
             fire("stuck", rules.stuck_level, value, ts, f"≥{rules.stuck_minutes} min")
         new.ts, new.value, new.level = ts, value, level
+    for kind, trig in worst.items():
+        trig.n = fired[kind]
     new.triggers = list(worst.values())
     return new
 

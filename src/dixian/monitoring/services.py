@@ -143,6 +143,7 @@ def raise_alarm(
     gateway_id: int | None = None,
     object_id: int | None = None,
     higher_is_worse: bool = True,
+    count: int = 1,
 ) -> tuple[Alarm, bool]:
     """Open an alarm, or update the open one with the same key (count, peak, level).
 
@@ -158,7 +159,7 @@ def raise_alarm(
             .first()
         )
         if open_alarm is not None:
-            return _update_open(open_alarm, level, value, at, higher_is_worse), False
+            return _update_open(open_alarm, level, value, at, higher_is_worse, count), False
         alarm = Alarm(
             enterprise_id=enterprise_id,
             point_id=point_id,
@@ -173,6 +174,7 @@ def raise_alarm(
             peak_value=value,
             last_value=value,
             last_at=at,
+            count=count,
             ack_due_at=ack_due(level, now),
         )
         try:
@@ -192,8 +194,8 @@ def raise_alarm(
     raise RuntimeError(f"could not open or update alarm {dedupe_key}")
 
 
-def _update_open(alarm: Alarm, level, value, at, higher_is_worse) -> Alarm:
-    values = {"count": alarm.count + 1, "last_at": max(alarm.last_at, at), "recovered_at": None}
+def _update_open(alarm: Alarm, level, value, at, higher_is_worse, count=1) -> Alarm:
+    values = {"count": alarm.count + count, "last_at": max(alarm.last_at, at), "recovered_at": None}
     if value is not None:
         values["last_value"] = value
         if alarm.peak_value is None:
