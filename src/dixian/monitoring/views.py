@@ -462,6 +462,7 @@ class RuleList(ObjectListView):
 
 class RuleDetail(ObjectDetailView):
     model = Rule
+    editable = False  # edited from the point page (rules are not added or deleted by hand)
 
 
 class RuleEdit(ObjectEditView):
