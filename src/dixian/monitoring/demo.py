@@ -70,10 +70,42 @@ PLANTS = {
             "hy-yard",
             "赤泥堆场在线监测站",
             [
-                ("yd-dis-1", "坝体表面位移 1#", PointKind.DAM_DISPLACEMENT, "", "坝体位移", (0, 200), 4),
-                ("yd-dis-2", "坝体表面位移 2#", PointKind.DAM_DISPLACEMENT, "", "坝体位移", (0, 200), 5),
-                ("yd-dis-3", "坝体表面位移 3#", PointKind.DAM_DISPLACEMENT, "", "坝体位移", (0, 200), 3),
-                ("yd-dis-4", "坝体表面位移 4#", PointKind.DAM_DISPLACEMENT, "", "坝体位移", (0, 200), 6),
+                (
+                    "yd-dis-1",
+                    "坝体表面位移 1#",
+                    PointKind.DAM_DISPLACEMENT,
+                    "",
+                    "坝体位移",
+                    (0, 200),
+                    4,
+                ),
+                (
+                    "yd-dis-2",
+                    "坝体表面位移 2#",
+                    PointKind.DAM_DISPLACEMENT,
+                    "",
+                    "坝体位移",
+                    (0, 200),
+                    5,
+                ),
+                (
+                    "yd-dis-3",
+                    "坝体表面位移 3#",
+                    PointKind.DAM_DISPLACEMENT,
+                    "",
+                    "坝体位移",
+                    (0, 200),
+                    3,
+                ),
+                (
+                    "yd-dis-4",
+                    "坝体表面位移 4#",
+                    PointKind.DAM_DISPLACEMENT,
+                    "",
+                    "坝体位移",
+                    (0, 200),
+                    6,
+                ),
                 ("yd-phr-1", "浸润线埋深 1#", PointKind.PHREATIC, "", "浸润线", (0, 30), 11),
                 ("yd-phr-2", "浸润线埋深 2#", PointKind.PHREATIC, "", "浸润线", (0, 30), 12),
                 ("yd-beach", "干滩长度", PointKind.DRY_BEACH, "", "干滩", (0, 500), 160),
@@ -245,7 +277,9 @@ def _alarms(now: dt.datetime) -> None:
     if office is not None:
         with clock.frozen(now - dt.timedelta(hours=19, minutes=57)):
             services.transition(actor=office, alarm=alarm, step="acknowledge")
-            services.transition(actor=office, alarm=alarm, step="dispose", note="撤出人员，切断电源，加强通风")
+            services.transition(
+                actor=office, alarm=alarm, step="dispose", note="撤出人员，切断电源，加强通风"
+            )
         with clock.frozen(now - dt.timedelta(hours=18)):
             services.transition(
                 actor=office,

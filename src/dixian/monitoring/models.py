@@ -249,7 +249,10 @@ class Rule(models.Model):
     rate_per_min = models.FloatField(_("max. change per minute"), null=True, blank=True)
     stuck_minutes = models.PositiveIntegerField(_("stuck after (min)"), null=True, blank=True)
     level = models.PositiveSmallIntegerField(
-        _("level"), choices=Level.choices, default=Level.YELLOW, help_text=_("for non-threshold rules")
+        _("level"),
+        choices=Level.choices,
+        default=Level.YELLOW,
+        help_text=_("for non-threshold rules"),
     )
     source = models.CharField(_("basis"), max_length=200, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)

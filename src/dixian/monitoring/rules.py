@@ -89,9 +89,7 @@ def evaluate(
     def fire(kind, level, value, ts, detail=""):
         fired[kind] = fired.get(kind, 0) + 1
         old = worst.get(kind)
-        if old is None or level > old.level or (
-            level == old.level and abs(value) > abs(old.value)
-        ):
+        if old is None or level > old.level or (level == old.level and abs(value) > abs(old.value)):
             worst[kind] = Trigger(kind, level, value, ts, detail)
 
     new = PointState(state.ts, state.value, state.level, state.changed_at)

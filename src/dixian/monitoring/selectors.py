@@ -189,7 +189,5 @@ def overview(user) -> dict:
             "labels": [str(Level(lv).label) for lv in levels],
             "values": [today_by_level.get(lv, 0) for lv in levels],
         },
-        "recent": list(
-            alarms.select_related("enterprise", "point").order_by("-opened_at")[:10]
-        ),
+        "recent": list(alarms.select_related("enterprise", "point").order_by("-opened_at")[:10]),
     }

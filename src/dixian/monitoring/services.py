@@ -26,8 +26,8 @@ from .models import (
     AlarmState,
     Escalation,
     Gateway,
-    LinkState,
     Level,
+    LinkState,
     Point,
     Rule,
 )
@@ -320,7 +320,10 @@ def escalate(alarm: Alarm, now: dt.datetime) -> None:
             "message": alarm.message,
         },
         body=_("Opened at %(at)s and not acknowledged within %(minutes)s minutes.")
-        % {"at": alarm.opened_at.isoformat(timespec="seconds"), "minutes": ACK_MINUTES.get(alarm.level)},
+        % {
+            "at": alarm.opened_at.isoformat(timespec="seconds"),
+            "minutes": ACK_MINUTES.get(alarm.level),
+        },
         link=_link(alarm),
         recipients=recipients,
         channels=(Channel.INAPP, Channel.SMS),
@@ -372,9 +375,12 @@ def open_hazard(*, actor, alarm: Alarm):
 
 def gateway_create(*, actor, enterprise, code, name, interval_s=10, token=None):
     """Register a gateway; returns (gateway, token). The token is shown once, stored hashed."""
-    if actor is not None and not Organisation.objects.restrict(actor, Action.CHANGE).filter(
-        pk=enterprise.pk
-    ).exists():
+    if (
+        actor is not None
+        and not Organisation.objects.restrict(actor, Action.CHANGE)
+        .filter(pk=enterprise.pk)
+        .exists()
+    ):
         raise PermissionDenied
     gw = Gateway(enterprise=enterprise, code=code, name=name, interval_s=interval_s)
     token = gw.set_token(token)
@@ -484,9 +490,10 @@ def point_create(*, actor, **fields) -> Point:
     with transaction.atomic():
         point.full_clean()
         point.save()
-        if actor is not None and not Point.objects.restrict(actor, Action.CHANGE).filter(
-            pk=point.pk
-        ).exists():
+        if (
+            actor is not None
+            and not Point.objects.restrict(actor, Action.CHANGE).filter(pk=point.pk).exists()
+        ):
             raise PermissionDenied
         prefill_rules(point)
         audit.record(action="point.create", obj=point, after=audit.snapshot(point), actor=actor)

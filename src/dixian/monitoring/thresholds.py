@@ -41,7 +41,12 @@ def methane(location: str) -> dict:
 
 # kind → threshold rule values (blue, yellow, orange, red) and direction.
 DEFAULTS = {
-    PointKind.CO: {"yellow": 18, "orange": 24, "red": 50, "source": "CO 24 ppm 报警（煤矿安全规程）"},
+    PointKind.CO: {
+        "yellow": 18,
+        "orange": 24,
+        "red": 50,
+        "source": "CO 24 ppm 报警（煤矿安全规程）",
+    },
     PointKind.O2: {
         "direction": Direction.BELOW,
         "yellow": 19.5,
@@ -58,7 +63,12 @@ DEFAULTS = {
     PointKind.TOXIC: {"yellow": 5, "orange": 10, "red": 20, "source": "按介质职业接触限值设定"},
     PointKind.TEMPERATURE: {"yellow": 35, "orange": 40, "red": 45, "source": "企业设计值（示例）"},
     PointKind.PRESSURE: {"yellow": 1.4, "orange": 1.5, "red": 1.6, "source": "设计压力（示例）"},
-    PointKind.LIQUID_LEVEL: {"yellow": 8.0, "orange": 8.5, "red": 9.0, "source": "储罐高液位（示例）"},
+    PointKind.LIQUID_LEVEL: {
+        "yellow": 8.0,
+        "orange": 8.5,
+        "red": 9.0,
+        "source": "储罐高液位（示例）",
+    },
     PointKind.WIND: {
         "direction": Direction.BELOW,
         "yellow": 0.5,
@@ -98,7 +108,13 @@ DEFAULTS = {
         "red": 70,
         "source": "按调洪库容确定（设计文件，示例）",
     },
-    PointKind.POND_LEVEL: {"blue": 580, "yellow": 582, "orange": 583, "red": 584, "source": "设计洪水位（示例）"},
+    PointKind.POND_LEVEL: {
+        "blue": 580,
+        "yellow": 582,
+        "orange": 583,
+        "red": 584,
+        "source": "设计洪水位（示例）",
+    },
     PointKind.RAINFALL: {
         "blue": 16,
         "yellow": 30,

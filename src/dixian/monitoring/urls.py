@@ -35,13 +35,21 @@ urlpatterns = [
 ]
 
 _P = "risks"
-navigation.register(NavItem(_P, _("Monitoring overview"), "monitoring:overview", "activity", order=10))
-navigation.register(NavItem(_P, _("Live monitoring"), "monitoring:live_index", "heartbeat", order=11))
+navigation.register(
+    NavItem(_P, _("Monitoring overview"), "monitoring:overview", "activity", order=10)
+)
+navigation.register(
+    NavItem(_P, _("Live monitoring"), "monitoring:live_index", "heartbeat", order=11)
+)
 navigation.register(NavItem(_P, _("Alarm board"), "monitoring:alarm_list", "alarm", order=12))
 navigation.register(NavItem(_P, _("Measuring points"), "monitoring:point_list", "gauge", order=13))
 navigation.register(
-    NavItem(_P, _("Monitored objects"), "monitoring:monitoredobject_list", "building-factory", order=14)
+    NavItem(
+        _P, _("Monitored objects"), "monitoring:monitoredobject_list", "building-factory", order=14
+    )
 )
 navigation.register(NavItem(_P, _("Gateways"), "monitoring:gateway_list", "router", order=15))
 navigation.register(NavItem(_P, _("Alarm rules"), "monitoring:rule_list", "adjustments", order=16))
-navigation.register(NavItem(_P, _("Dead letters"), "monitoring:deadletter_list", "mail-x", order=17))
+navigation.register(
+    NavItem(_P, _("Dead letters"), "monitoring:deadletter_list", "mail-x", order=17)
+)

@@ -176,9 +176,7 @@ class AlarmFilterSet(StyledFilterSet):
     state = django_filters.ChoiceFilter(label=gettext_lazy("state"), choices=AlarmState.choices)
     level = django_filters.ChoiceFilter(label=gettext_lazy("level"), choices=Level.choices)
     kind = django_filters.ChoiceFilter(label=gettext_lazy("kind"), choices=AlarmKind.choices)
-    active = django_filters.BooleanFilter(
-        label=gettext_lazy("not closed"), method="filter_active"
-    )
+    active = django_filters.BooleanFilter(label=gettext_lazy("not closed"), method="filter_active")
 
     class Meta:
         model = Alarm

@@ -115,9 +115,12 @@ def test_methane_exceedance_opens_one_red_alarm_and_updates_it(client, users):
     post(client, batch([70.0, 65.0], start=start + dt.timedelta(seconds=10)))
     alarm.refresh_from_db()
     assert alarm.count == 3 and alarm.peak_value == 70.0  # 60, 70, 65 and alarm.last_value == 65.0
-    assert Alarm.objects.filter(point__code="hy-ch4-1", kind="threshold").exclude(
-        state=AlarmState.CLOSED
-    ).count() == 1
+    assert (
+        Alarm.objects.filter(point__code="hy-ch4-1", kind="threshold")
+        .exclude(state=AlarmState.CLOSED)
+        .count()
+        == 1
+    )
     # back to normal: marked, still open for the workflow
     post(client, batch([1.0], start=start + dt.timedelta(seconds=30)))
     alarm.refresh_from_db()

@@ -58,12 +58,12 @@ def test_late_reading_checks_thresholds_but_keeps_latest():
 
 
 def test_four_colour_aggregation():
-    B, Y, O, Rd = Level.BLUE, Level.YELLOW, Level.ORANGE, Level.RED
+    B, Y, Or, Rd = Level.BLUE, Level.YELLOW, Level.ORANGE, Level.RED
     assert R.aggregate([B, B, B]) == B
     assert R.aggregate([B, B, B, B]) == Y
-    assert R.aggregate([Y, Y, Y]) == O
-    assert R.aggregate([O, O]) == Rd
+    assert R.aggregate([Y, Y, Y]) == Or
+    assert R.aggregate([Or, Or]) == Rd
     assert R.aggregate([]) == 0
-    level, items = R.facility_level({"dam": [B, B, B, B], "phreatic": [Y, Y, Y], "beach": [O]})
-    assert items == {"dam": Y, "phreatic": O, "beach": O}
+    level, items = R.facility_level({"dam": [B, B, B, B], "phreatic": [Y, Y, Y], "beach": [Or]})
+    assert items == {"dam": Y, "phreatic": Or, "beach": Or}
     assert level == Rd  # two items orange ⇒ the facility red
