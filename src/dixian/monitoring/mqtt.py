@@ -188,7 +188,15 @@ class Consumer:
 
 
 def run_forever(url: str, group: str, batch: int, client_id: str | None = None) -> None:
-    consumer = Consumer(url, group=group, batch=batch, client_id=client_id)
+    import os
+
+    consumer = Consumer(
+        url,
+        group=group,
+        batch=batch,
+        client_id=client_id,
+        session_expiry=int(os.environ.get("DIXIAN_MQTT_SESSION_EXPIRY", "3600")),
+    )
 
     def stop(signum, frame):
         consumer.stop()
@@ -200,3 +208,4 @@ def run_forever(url: str, group: str, batch: int, client_id: str | None = None) 
         consumer.run()
     finally:
         consumer.close()
+        print("stopped: " + " ".join(f"{k}={v}" for k, v in consumer.stats.items()), flush=True)
