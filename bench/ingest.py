@@ -28,7 +28,6 @@ import platform
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -135,9 +134,7 @@ def alarm_messages(gws, count, with_token):
 def alarm_payload(gw, code, with_token):
     body = {
         "gateway": gw["code"],
-        "readings": [
-            {"point": code, "ts": dt.datetime.now(dt.UTC).isoformat(), "value": 2.0}
-        ],
+        "readings": [{"point": code, "ts": dt.datetime.now(dt.UTC).isoformat(), "value": 2.0}],
     }
     if with_token:
         body["token"] = f"demo-token-{gw['code']}"
@@ -320,7 +317,7 @@ def raw_copy_rate(pg_url, msgs) -> dict:
     import psycopg
 
     rows = []
-    for m, (gw, raw) in enumerate(msgs):
+    for m, (_gw, raw) in enumerate(msgs):
         body = json.loads(raw)
         for j, r in enumerate(body["readings"]):
             rows.append((m * 1000 + j, dt.datetime.fromisoformat(r["ts"]), r["value"], 0))
@@ -336,14 +333,19 @@ def raw_copy_rate(pg_url, msgs) -> dict:
             "for values from ('2000-01-01') to ('2100-01-01')"
         )
         t0 = time.monotonic()
-        with conn.cursor() as cur, cur.copy(
-            "copy bench_copy (point_id, ts, value, quality) from stdin"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy("copy bench_copy (point_id, ts, value, quality) from stdin") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         elapsed = time.monotonic() - t0
         conn.execute("drop table bench_copy")
-    return {"rows": len(rows), "seconds": round(elapsed, 2), "rows_per_s": round(len(rows) / elapsed)}
+    return {
+        "rows": len(rows),
+        "seconds": round(elapsed, 2),
+        "rows_per_s": round(len(rows) / elapsed),
+    }
 
 
 def scenario_pg_mqtt(args, tmp: Path) -> dict:
@@ -405,7 +407,9 @@ def scenario_pg_mqtt(args, tmp: Path) -> dict:
         infos = []
         a = 0
         for i, (gw, raw) in enumerate(msgs):
-            infos.append(pub.publish(f"dixian/{gw['enterprise']}/{gw['code']}/readings", raw, qos=1))
+            infos.append(
+                pub.publish(f"dixian/{gw['enterprise']}/{gw['code']}/readings", raw, qos=1)
+            )
             if i % every == every - 1 and a < len(alarms):
                 agw, code, _t = alarms[a]
                 sent[code] = time.time()
@@ -612,7 +616,9 @@ def main():
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--alarms", type=int, default=40)
     parser.add_argument("--timeout", type=float, default=600)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument(
+        "--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    )
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()
