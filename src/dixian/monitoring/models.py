@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core.scoping import ScopedQuerySet
 
@@ -140,9 +141,9 @@ class Gateway(models.Model):
         _("offline after k intervals"), default=3, help_text=_("k × interval without data")
     )
     link_state = models.CharField(
-        _("link"), max_length=10, choices=LinkState.choices, default=LinkState.NEW
+        _("connection"), max_length=10, choices=LinkState.choices, default=LinkState.NEW
     )
-    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last data"), null=True, blank=True)
     silence_due_at = models.DateTimeField(_("offline due"), null=True, blank=True, db_index=True)
     remind_at = models.DateTimeField(_("next reminder"), null=True, blank=True, db_index=True)
 
@@ -343,7 +344,7 @@ class AlarmKind(models.TextChoices):
 
 
 class AlarmState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("alarm state", "Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     DISPOSING = "disposing", _("Disposing")
     FEEDBACK = "feedback", _("Checked and fed back")
@@ -400,7 +401,7 @@ class Alarm(models.Model):
         _("state"), max_length=12, choices=AlarmState.choices, default=AlarmState.OPEN
     )
     dedupe_key = models.CharField(max_length=80, editable=False)
-    message = models.CharField(_("message"), max_length=300)
+    message = models.CharField(_("alarm text"), max_length=300)
     opened_at = models.DateTimeField(_("opened"), db_index=True)
     first_value = models.FloatField(_("first value"), null=True, blank=True)
     peak_value = models.FloatField(_("peak value"), null=True, blank=True)

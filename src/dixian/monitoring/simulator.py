@@ -29,6 +29,7 @@ class SimPoint:
     typical: float
     red: float | None
     below: bool = False
+    spread: float = 0.0
     drift: float = 0.0
     spike_left: int = 0
 
@@ -82,14 +83,17 @@ class Simulator:
             for p in Point.objects.filter(gateway=gw, enabled=True).order_by("code"):
                 red, below = reds.get(p.pk, (None, False))
                 base = typical.get(p.code, SIM_TYPICAL.get(p.kind, 1.0))
-                sg.points.append(SimPoint(p.code, base, red, below))
+                spread = 0.0
+                if p.range_min is not None and p.range_max is not None:
+                    spread = min((p.range_max - p.range_min) * 0.005, abs(base) * 0.06 + 0.01)
+                sg.points.append(SimPoint(p.code, base, red, below, spread))
             if sg.points:
                 gateways.append(sg)
         return cls(gateways, anomalies=anomalies)
 
     def value(self, p: SimPoint, t: dt.datetime) -> float:
         hours = t.hour + t.minute / 60 + t.second / 3600
-        spread = abs(p.typical) * 0.06 + 0.01
+        spread = p.spread or abs(p.typical) * 0.06 + 0.01
         day = math.sin((hours - 6) / 24 * 2 * math.pi) * spread
         p.drift = max(-3 * spread, min(3 * spread, p.drift + self.rnd.gauss(0, spread / 50)))
         v = p.typical + day + p.drift + self.rnd.gauss(0, spread / 4)

@@ -181,9 +181,9 @@ def world(tmp_path_factory):
             capture_output=True,
             cwd=data_dir,
         )
-    enterprise = pg.query(
-        f"select enterprise_id from monitoring_gateway where code = '{GATEWAY}'"
-    )[0][0]
+    enterprise = pg.query(f"select enterprise_id from monitoring_gateway where code = '{GATEWAY}'")[
+        0
+    ][0]
     yield {"pg": pg, "broker": broker, "env": env, "dir": data_dir, "enterprise": enterprise}
     broker.stop()
     pg.stop("immediate")
@@ -266,7 +266,9 @@ def publish(world, messages, start, pause=0.0):
     from dixian.monitoring.mqtt import parse_url
 
     host, port, _u, _p = parse_url(world["broker"].url)
-    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+    )
     client.connect(host, port)
     client.loop_start()
     topic = f"dixian/{world['enterprise']}/{GATEWAY}/readings"
