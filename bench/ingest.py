@@ -399,7 +399,13 @@ def scenario_pg_mqtt(args, tmp: Path) -> dict:
                     stderr=subprocess.STDOUT,
                 )
             )
-        time.sleep(8)  # consumers import Django and subscribe
+        deadline = time.monotonic() + 300  # consumers import Django and subscribe
+        while time.monotonic() < deadline:
+            logs = [(tmp / f"consumer-{i}.log").read_text() for i in range(args.consumers)]
+            if all("MQTT connected" in text for text in logs):
+                break
+            time.sleep(0.2)
+        time.sleep(1)
         base = query("select count(*) from monitoring_reading")[0][0]
         start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=3)
         msgs = make_messages(gws, args.messages, start, with_token=True)

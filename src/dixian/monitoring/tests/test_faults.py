@@ -319,12 +319,14 @@ def test_consumer_killed_mid_stream_loses_and_doubles_nothing(world):
     thread = threading.Thread(target=publish, args=(world, 100, start_time(10), 0.03))
     thread.start()
     deadline = time.time() + 60
-    while stored(world)[0] < total // 5 and time.time() < deadline:
-        time.sleep(0.05)
-    assert 0 < stored(world)[0] < total, "kill must happen mid-stream"
-    c.kill()  # SIGKILL: no clean shutdown, unacknowledged messages stay with the session
-    c.wait()
-    thread.join()
+    try:
+        while stored(world)[0] < total // 5 and time.time() < deadline:
+            time.sleep(0.05)
+        assert 0 < stored(world)[0] < total, "kill must happen mid-stream"
+    finally:
+        c.kill()  # SIGKILL: no clean shutdown, unacknowledged messages stay with the session
+        c.wait()
+        thread.join()
     c = consumer(world, "kill-me")  # same client id: resumes the persistent session
     try:
         readings, rolled = wait_for(world, total)
