@@ -309,7 +309,7 @@ def ingest_many(envelopes: list[Envelope]) -> list[Outcome]:
         for item in per_payload:
             if item is not None:
                 seen[item[0].id] = item[0]
-        for gw in seen.values():
+        for gw in sorted(seen.values(), key=lambda g: g.id):
             services.gateway_seen(gw.id, now, gw.interval_s, gw.silence_factor)
     for outcome, item in zip(outcomes, per_payload, strict=True):
         if item is None:

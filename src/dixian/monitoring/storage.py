@@ -13,7 +13,7 @@ import datetime as dt
 import os
 from collections import defaultdict
 
-from django.db import connection
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 READING = "monitoring_reading"
 LATEST = "monitoring_latestvalue"
@@ -61,11 +61,17 @@ def ensure_partition(d: dt.date) -> bool:
         cur.execute("SELECT to_regclass(%s)", [name])
         exists = cur.fetchone()[0] is not None
         if not exists:
-            cur.execute(
-                f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF {READING} '
-                f"FOR VALUES FROM ('{d.isoformat()}T00:00:00+00:00') "
-                f"TO ('{next_month(d).isoformat()}T00:00:00+00:00')"
-            )
+            try:
+                # Two consumers may race to create the same month: the loser's savepoint
+                # rolls back and the partition the winner made is used.
+                with transaction.atomic():
+                    cur.execute(
+                        f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF {READING} '
+                        f"FOR VALUES FROM ('{d.isoformat()}T00:00:00+00:00') "
+                        f"TO ('{next_month(d).isoformat()}T00:00:00+00:00')"
+                    )
+            except (ProgrammingError, IntegrityError):
+                exists = True
     _known_partitions.add(name)
     return not exists
 
@@ -178,6 +184,7 @@ def write_latest(rows: list[tuple[int, dt.datetime, float, int, int, dt.datetime
     """Upsert (point_id, ts, value, quality, level, changed_at); an older ts never wins."""
     if not rows:
         return
+    rows = sorted(rows, key=lambda r: r[0])  # one lock order for every consumer: no deadlock
     if not is_postgres():
         rows = [(p, _sqlite_ts(t), v, q, lv, _sqlite_ts(c)) for p, t, v, q, lv, c in rows]
     with connection.cursor() as cur:
@@ -219,7 +226,7 @@ def write_rollups(new_rows) -> None:
     lo, hi = ("LEAST", "GREATEST") if pg else ("min", "max")
     rows = [
         (pid, period, bucket if pg else _sqlite_ts(bucket), n, total, vmin, vmax)
-        for (pid, period, bucket), (n, total, vmin, vmax) in agg.items()
+        for (pid, period, bucket), (n, total, vmin, vmax) in sorted(agg.items())
     ]
     with connection.cursor() as cur:
         cur.executemany(
