@@ -132,7 +132,7 @@ def _write_pg(rows):
         cur.execute(
             f"INSERT INTO {READING} (point_id, ts, value, quality) "
             "SELECT point_id, ts, value, quality FROM monitoring_reading_in "
-            "ON CONFLICT DO NOTHING RETURNING point_id, ts, value, quality"
+            "ORDER BY point_id, ts ON CONFLICT DO NOTHING RETURNING point_id, ts, value, quality"
         )
         new = cur.fetchall()
         cur.execute("TRUNCATE monitoring_reading_in")
