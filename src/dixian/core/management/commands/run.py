@@ -63,6 +63,29 @@ class Command(BaseCommand):
         )
         worker = subprocess.Popen([sys.executable, "-m", "dixian.cli", "worker"], env=env)
         children = [web, worker]
+        # Monitoring: in demo mode the sensor simulator feeds the demo gateways over HTTP
+        # (DIXIAN_SIMULATE=0 turns it off); with DIXIAN_MQTT_URL an MQTT consumer runs too.
+        if settings.DEMO and os.environ.get("DIXIAN_SIMULATE", "1") != "0":
+            children.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "dixian.cli",
+                        "simulate",
+                        "--http",
+                        f"http://{options['host']}:{options['port']}",
+                        "--interval",
+                        os.environ.get("DIXIAN_SIMULATE_INTERVAL", "10"),
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                )
+            )
+        if os.environ.get("DIXIAN_MQTT_URL"):
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "dixian.cli", "ingest-mqtt"], env=env)
+            )
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"\nDixian is running at {url}"))
         self.stdout.write(
