@@ -11,39 +11,7 @@ import urllib.request
 
 import pytest
 
-from . import conftest as e2e
-
 pytestmark = pytest.mark.e2e
-
-# The shared `server` fixture waits 120 s for `dixian run` (migrate, collectstatic, demo).
-# On this 2-core machine shared by seven developers that was not enough (load average
-# above 20); this module waits up to 10 minutes with the very same startup.
-STARTUP_SECONDS = 600
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, monkeypatch_module):
-    real_time = time.time
-    started = real_time()
-    # Stretch the fixture's 120 s deadline without changing the shared conftest.
-    monkeypatch_module.setattr(
-        e2e.time, "time", lambda: started + (real_time() - started) * 120 / STARTUP_SECONDS
-    )
-    gen = e2e.server.__wrapped__(tmp_path_factory)
-    value = next(gen)
-    monkeypatch_module.setattr(e2e.time, "time", real_time)
-    yield value
-    try:
-        next(gen)
-    except StopIteration:
-        pass
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    yield mp
-    mp.undo()
 
 
 def post_readings(server, gateway, token, readings):
