@@ -507,8 +507,8 @@ class HazardStep(models.Model):
         Hazard, verbose_name=_("hidden hazard"), on_delete=models.CASCADE, related_name="steps"
     )
     action = models.CharField(_("action"), max_length=20)
-    from_state = models.CharField(_("from"), max_length=12, blank=True)
-    to_state = models.CharField(_("to"), max_length=12)
+    from_state = models.CharField(_("from"), max_length=12, blank=True, choices=HazardState.choices)
+    to_state = models.CharField(_("to"), max_length=12, choices=HazardState.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
