@@ -150,7 +150,9 @@ def seed() -> dict:
             principal=principal.person if principal else None,
         )
         Inventory.objects.create(source=src, substance="氨", cas="7664-41-7", quantity_t=Decimal("40"))
-        Inventory.objects.create(source=src, substance="甲醇", cas="67-56-1", quantity_t=Decimal("300"))
+        Inventory.objects.create(
+            source=src, substance="甲醇", cas="67-56-1", categories="W5.3", quantity_t=Decimal("300")
+        )
         services.mhs_recompute(src)
         Filing.objects.create(
             source=src,

@@ -580,7 +580,7 @@ def _double_report(hazard, actor) -> None:
 
 
 def notice_number(dept: Organisation, year: int, serial: int) -> str:
-    short = (dept.short_name or dept.name).replace("县", "", 1)[:4]
+    short = (dept.short_name or dept.name).replace("县", "", 1).removesuffix("局")[:4]
     return f"平{short}隐督〔{year}〕{serial}号"
 
 

@@ -24,6 +24,11 @@ urlpatterns = [
     path("photos/<int:pk>/", v.HazardPhotoView.as_view(), name="hazardphoto_detail"),
     path("notices/<int:pk>/pdf/", v.NoticePdf.as_view(), name="supervisionnotice_pdf"),
     path("workforce-notices/", v.WorkforceNoticeList.as_view(), name="workforcenotice_list"),
+    path(
+        "workforce-notices/<int:pk>/",
+        v.WorkforceNoticeDetail.as_view(),
+        name="workforcenotice_detail",
+    ),
     *registry_urls(
         "points", "riskpoint", v.RiskPointList, v.RiskPointDetail, v.RiskPointEdit, v.RiskPointDelete
     ),

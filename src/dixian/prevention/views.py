@@ -321,6 +321,12 @@ class WorkforceNoticeList(ObjectListView):
     select_related = ["enterprise", "hazard"]
 
 
+class WorkforceNoticeDetail(ObjectDetailView):
+    model = WorkforceNotice
+    editable = False
+    fields = ["enterprise", "title", "body", "published_at", "hazard"]
+
+
 # --- board, statistics, reports ---------------------------------------------------------------
 
 
