@@ -37,19 +37,83 @@ FINE_CHEM = "平陆县安泰精细化工有限公司"
 
 POINTS = [
     # enterprise, name, kind, location, method, factors, control level, check items, (x, y)
-    (ALUMINA, "溶出车间高压溶出器", "equipment", "溶出车间一层", "lec", (6, 6, 15), "company",
-     "安全阀校验在有效期内\n压力表指示正常\n高温管道保温完好", (260, 180)),
-    (ALUMINA, "焙烧炉煤气系统", "equipment", "焙烧车间", "lec", (3, 6, 15), "department",
-     "煤气报警仪运行正常\n盲板及水封完好", (520, 150)),
-    (ALUMINA, "液碱储罐区", "place", "原料罐区", "ls", (3, 3), "workshop",
-     "围堰无破损\n洗眼器可用", (160, 380)),
-    (ALUMINA, "行车吊运作业", "activity", "检修车间", "lec", (3, 3, 7), "team",
-     "钢丝绳无断丝\n限位器有效", (600, 380)),
-    (CHEMICAL, "液氨储罐", "equipment", "罐区", "lec", (6, 6, 40), "company",
-     "紧急切断阀可用\n液位计显示正常\n喷淋系统可用", None),
-    (CHEMICAL, "装卸车作业", "activity", "装卸站台", "ls", (3, 4), "department",
-     "万向管道充装系统完好\n静电接地可靠", None),
-    (FINE_CHEM, "反应釜区", "equipment", "一车间", "lec", (3, 6, 7), "workshop", "温度联锁正常", None),
+    (
+        ALUMINA,
+        "溶出车间高压溶出器",
+        "equipment",
+        "溶出车间一层",
+        "lec",
+        (6, 6, 15),
+        "company",
+        "安全阀校验在有效期内\n压力表指示正常\n高温管道保温完好",
+        (260, 180),
+    ),
+    (
+        ALUMINA,
+        "焙烧炉煤气系统",
+        "equipment",
+        "焙烧车间",
+        "lec",
+        (3, 6, 15),
+        "department",
+        "煤气报警仪运行正常\n盲板及水封完好",
+        (520, 150),
+    ),
+    (
+        ALUMINA,
+        "液碱储罐区",
+        "place",
+        "原料罐区",
+        "ls",
+        (3, 3),
+        "workshop",
+        "围堰无破损\n洗眼器可用",
+        (160, 380),
+    ),
+    (
+        ALUMINA,
+        "行车吊运作业",
+        "activity",
+        "检修车间",
+        "lec",
+        (3, 3, 7),
+        "team",
+        "钢丝绳无断丝\n限位器有效",
+        (600, 380),
+    ),
+    (
+        CHEMICAL,
+        "液氨储罐",
+        "equipment",
+        "罐区",
+        "lec",
+        (6, 6, 40),
+        "company",
+        "紧急切断阀可用\n液位计显示正常\n喷淋系统可用",
+        None,
+    ),
+    (
+        CHEMICAL,
+        "装卸车作业",
+        "activity",
+        "装卸站台",
+        "ls",
+        (3, 4),
+        "department",
+        "万向管道充装系统完好\n静电接地可靠",
+        None,
+    ),
+    (
+        FINE_CHEM,
+        "反应釜区",
+        "equipment",
+        "一车间",
+        "lec",
+        (3, 6, 7),
+        "workshop",
+        "温度联锁正常",
+        None,
+    ),
 ]
 
 
@@ -96,7 +160,12 @@ def seed() -> dict:
     if RiskPoint.objects.filter(enterprise=alumina).exists():
         return {}
     orgs = {o.name: o for o in Organisation.objects.filter(name__in=[ALUMINA, CHEMICAL, FINE_CHEM])}
-    users = {u.username: u for u in User.objects.filter(username__in=["enterprise", "enterprise2", "inspector", "office"])}
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["enterprise", "enterprise2", "inspector", "office"]
+        )
+    }
     plan = SitePlan.objects.create(
         enterprise=alumina,
         title="厂区总平面图（示例）",
@@ -149,9 +218,15 @@ def seed() -> dict:
             exposed_people=60,
             principal=principal.person if principal else None,
         )
-        Inventory.objects.create(source=src, substance="氨", cas="7664-41-7", quantity_t=Decimal("40"))
         Inventory.objects.create(
-            source=src, substance="甲醇", cas="67-56-1", categories="W5.3", quantity_t=Decimal("300")
+            source=src, substance="氨", cas="7664-41-7", quantity_t=Decimal("40")
+        )
+        Inventory.objects.create(
+            source=src,
+            substance="甲醇",
+            cas="67-56-1",
+            categories="W5.3",
+            quantity_t=Decimal("300"),
         )
         services.mhs_recompute(src)
         Filing.objects.create(
@@ -165,18 +240,22 @@ def seed() -> dict:
     ent1, ent2, insp = users.get("enterprise"), enterprise2, users.get("inspector")
     today = services.local_today()
     # General hazards in several states at the alumina plant.
-    h1 = services.report_hazard(
+    services.report_hazard(
         actor=ent1, enterprise=alumina, title="溶出车间平台护栏松动", location="溶出车间二层平台"
     )
     h2 = services.report_hazard(
         actor=ent1, enterprise=alumina, title="配电室灭火器过期", location="1号配电室"
     )
-    services.transition(actor=ent1, hazard=h2, action="assign", due_date=today + dt.timedelta(days=7))
+    services.transition(
+        actor=ent1, hazard=h2, action="assign", due_date=today + dt.timedelta(days=7)
+    )
     services.transition(actor=ent1, hazard=h2, action="start")
     h3 = services.report_hazard(
         actor=insp, enterprise=alumina, title="焙烧车间煤气报警仪未校验", location="焙烧车间"
     )
-    services.transition(actor=insp, hazard=h3, action="assign", due_date=today + dt.timedelta(days=3))
+    services.transition(
+        actor=insp, hazard=h3, action="assign", due_date=today + dt.timedelta(days=3)
+    )
     # An overdue one (deadline passed three days ago).
     Hazard.objects.filter(pk=h3.pk).update(
         due_at=now - dt.timedelta(days=3), next_escalation_at=now - dt.timedelta(days=3)

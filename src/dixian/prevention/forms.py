@@ -47,9 +47,14 @@ class HazardReportForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("enterprise"), queryset=Organisation.objects.none())
     title = forms.CharField(label=_("title"), max_length=200)
     location = forms.CharField(label=_("location"), max_length=200, required=False)
-    description = forms.CharField(label=_("description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        label=_("description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     level = forms.ChoiceField(
-        label=_("level"), choices=HazardLevel.choices, initial=HazardLevel.GENERAL, widget=forms.RadioSelect
+        label=_("level"),
+        choices=HazardLevel.choices,
+        initial=HazardLevel.GENERAL,
+        widget=forms.RadioSelect,
     )
     criteria = forms.MultipleChoiceField(
         label=_("major-hazard criteria"),
@@ -71,13 +76,17 @@ class HazardReportForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("level") == HazardLevel.MAJOR and not data.get("criteria"):
-            self.add_error("criteria", _("Tick at least one criterion of the determination standards."))
+            self.add_error(
+                "criteria", _("Tick at least one criterion of the determination standards.")
+            )
         return data
 
 
 class AssignForm(forms.Form):
     due_date = forms.DateField(label=_("rectification deadline"), widget=DateInput)
-    assignee = forms.ModelChoiceField(label=_("rectifier"), queryset=User.objects.none(), required=False)
+    assignee = forms.ModelChoiceField(
+        label=_("rectifier"), queryset=User.objects.none(), required=False
+    )
 
     def __init__(self, *args, hazard=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,7 +107,9 @@ class RectifyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args, hazard=None, required=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,9 +133,13 @@ class PlanForm(forms.Form):
 
     responsibility = forms.CharField(label=_("responsibility (责任)"), max_length=200)
     measures = forms.CharField(label=_("measures (措施)"), widget=forms.Textarea(attrs={"rows": 3}))
-    funds = forms.DecimalField(label=_("funds in yuan (资金)"), min_value=0.01, max_digits=14, decimal_places=2)
+    funds = forms.DecimalField(
+        label=_("funds in yuan (资金)"), min_value=0.01, max_digits=14, decimal_places=2
+    )
     deadline = forms.DateField(label=_("deadline (时限)"), widget=DateInput)
-    emergency = forms.CharField(label=_("emergency plan (预案)"), widget=forms.Textarea(attrs={"rows": 3}))
+    emergency = forms.CharField(
+        label=_("emergency plan (预案)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, hazard=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -195,9 +210,11 @@ class RiskPointForm(ScopedModelForm):
         self.fields["enterprise"].queryset = self.fields["enterprise"].queryset.filter(
             kind=OrgKind.ENTERPRISE
         )
-        self.fields["responsible"].queryset = Person.objects.restrict(self.user).filter(
-            org__kind=OrgKind.ENTERPRISE
-        ) if self.user else Person.objects.none()
+        self.fields["responsible"].queryset = (
+            Person.objects.restrict(self.user).filter(org__kind=OrgKind.ENTERPRISE)
+            if self.user
+            else Person.objects.none()
+        )
 
     def clean(self):
         data = super().clean()
@@ -215,7 +232,15 @@ class RiskPointForm(ScopedModelForm):
 class MajorHazardSourceForm(ScopedModelForm):
     class Meta:
         model = MajorHazardSource
-        fields = ["enterprise", "name", "unit_type", "exposed_people", "principal", "technical", "operational"]
+        fields = [
+            "enterprise",
+            "name",
+            "unit_type",
+            "exposed_people",
+            "principal",
+            "technical",
+            "operational",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -260,11 +285,15 @@ class PublicReportForm(forms.Form):
         label=_("township"), queryset=Division.objects.filter(level="township").order_by("code")
     )
     industry = forms.ModelChoiceField(
-        label=_("kind of place"), queryset=Industry.objects.filter(parent__isnull=True), required=False
+        label=_("kind of place"),
+        queryset=Industry.objects.filter(parent__isnull=True),
+        required=False,
     )
     enterprise = forms.ModelChoiceField(
         label=_("enterprise (if known)"),
-        queryset=Organisation.objects.filter(kind=OrgKind.ENTERPRISE, is_active=True).order_by("name"),
+        queryset=Organisation.objects.filter(kind=OrgKind.ENTERPRISE, is_active=True).order_by(
+            "name"
+        ),
         required=False,
     )
     place = forms.CharField(label=_("place"), max_length=200)
@@ -288,7 +317,9 @@ class HandleReportForm(forms.Form):
     enterprise = forms.ModelChoiceField(
         label=_("enterprise"), queryset=Organisation.objects.none(), required=False
     )
-    note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

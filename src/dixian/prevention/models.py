@@ -116,7 +116,9 @@ class RiskPoint(models.Model):
     measures_training = models.TextField(_("training measures"), blank=True)
     measures_ppe = models.TextField(_("personal protective equipment"), blank=True)
     measures_emergency = models.TextField(_("emergency measures"), blank=True)
-    control_level = models.CharField(_("control level"), max_length=12, choices=ControlLevel.choices)
+    control_level = models.CharField(
+        _("control level"), max_length=12, choices=ControlLevel.choices
+    )
     responsible = models.ForeignKey(
         Person,
         verbose_name=_("responsible person"),
@@ -220,8 +222,12 @@ class MajorHazardSource(models.Model):
         default=0,
         help_text=_("Residents within 500 m of the plant boundary (GB 18218-2018 Table 5)."),
     )
-    s_value = models.DecimalField(_("S"), max_digits=14, decimal_places=4, null=True, editable=False)
-    r_value = models.DecimalField(_("R"), max_digits=14, decimal_places=4, null=True, editable=False)
+    s_value = models.DecimalField(
+        _("S"), max_digits=14, decimal_places=4, null=True, editable=False
+    )
+    r_value = models.DecimalField(
+        _("R"), max_digits=14, decimal_places=4, null=True, editable=False
+    )
     alpha = models.DecimalField(_("α"), max_digits=4, decimal_places=2, null=True, editable=False)
     is_major = models.BooleanField(_("major hazard source"), default=False, editable=False)
     grade = models.PositiveSmallIntegerField(_("grade"), null=True, editable=False)

@@ -38,7 +38,8 @@ def enterprises_in_scope(user):
 
 def board(user) -> dict:
     now = clock.now()
-    open_qs = Hazard.objects.restrict(user).filter(is_open=True)
+    base = Hazard.objects.restrict(user)  # the scope is worked out once per request
+    open_qs = base.filter(is_open=True)
     per_ent = list(
         open_qs.values("enterprise_id")
         .annotate(
@@ -65,8 +66,12 @@ def board(user) -> dict:
     ).values_list("organisation_id", "industry_id"):
         industry_of[ent_id].append(ind_id)
     totals = {"open": 0, "major": 0, "overdue": 0}
-    townships = defaultdict(lambda: {"open": 0, "overdue": 0, "major": 0, "enterprises": 0, "zeroed": 0})
-    industries = defaultdict(lambda: {"open": 0, "overdue": 0, "major": 0, "enterprises": 0, "zeroed": 0})
+    townships = defaultdict(
+        lambda: {"open": 0, "overdue": 0, "major": 0, "enterprises": 0, "zeroed": 0}
+    )
+    industries = defaultdict(
+        lambda: {"open": 0, "overdue": 0, "major": 0, "enterprises": 0, "zeroed": 0}
+    )
     rows = []
     by_ent = {r["enterprise_id"]: r for r in per_ent}
     for ent_id, ent in ents.items():
@@ -137,7 +142,7 @@ def board(user) -> dict:
         "departments": dept_rows,
         "enterprises": rows[:50],
         "enterprise_count": len(rows),
-        "trend": trend(user, weeks=12),
+        "trend": trend(user, weeks=12, base=base, open_now=totals["open"]),
         "chart_townships": {
             "labels": [r["name"] for r in township_rows],
             "values": [r["open"] for r in township_rows],
@@ -149,13 +154,13 @@ def board(user) -> dict:
     }
 
 
-def trend(user, *, weeks: int = 12) -> dict:
+def trend(user, *, weeks: int = 12, base=None, open_now: int | None = None) -> dict:
     """Weekly found and closed counts and the open total at the end of each week (derived
     backwards from today's open count, so no snapshot table is needed)."""
     now = clock.now()
     start = (now - dt.timedelta(weeks=weeks)).replace(hour=0, minute=0, second=0, microsecond=0)
     start -= dt.timedelta(days=start.weekday())
-    qs = Hazard.objects.restrict(user)
+    qs = base if base is not None else Hazard.objects.restrict(user)
     found = {
         r["w"].date() if isinstance(r["w"], dt.datetime) else r["w"]: r["n"]
         for r in qs.filter(found_at__gte=start)
@@ -172,7 +177,8 @@ def trend(user, *, weeks: int = 12) -> dict:
         .annotate(n=Count("pk"))
         .order_by()
     }
-    open_now = qs.filter(is_open=True).count()
+    if open_now is None:
+        open_now = qs.filter(is_open=True).count()
     week_starts = []
     day = start.date()
     while day <= now.date():
@@ -208,16 +214,24 @@ def stats(user, year: int) -> dict:
     )
     months_found = {
         r["m"].month: r["n"]
-        for r in found.annotate(m=TruncMonth("found_at")).values("m").annotate(n=Count("pk")).order_by()
+        for r in found.annotate(m=TruncMonth("found_at"))
+        .values("m")
+        .annotate(n=Count("pk"))
+        .order_by()
     }
     months_closed = {
         r["m"].month: r["n"]
-        for r in closed.annotate(m=TruncMonth("closed_at")).values("m").annotate(n=Count("pk")).order_by()
+        for r in closed.annotate(m=TruncMonth("closed_at"))
+        .values("m")
+        .annotate(n=Count("pk"))
+        .order_by()
     }
     by_source = list(found.values("source").annotate(n=Count("pk")).order_by("-n"))
     supervised = qs.filter(is_open=True, level=HazardLevel.MAJOR, state__in=SUPERVISED_STATES)
     rate = (
-        round(100 * closed_counts["on_time"] / closed_counts["n"], 1) if closed_counts["n"] else None
+        round(100 * closed_counts["on_time"] / closed_counts["n"], 1)
+        if closed_counts["n"]
+        else None
     )
     return {
         "year": year,
@@ -268,7 +282,9 @@ def month_report(user, year: int, month: int) -> dict:
             .order_by("due_at")[:100]
         ),
         "overdue_list": list(
-            qs.filter(is_open=True, due_at__lt=now).select_related("enterprise").order_by("due_at")[:100]
+            qs.filter(is_open=True, due_at__lt=now)
+            .select_related("enterprise")
+            .order_by("due_at")[:100]
         ),
         "generated": now,
     }
@@ -280,7 +296,12 @@ def county_map_points(user) -> list[dict]:
     for ent_id, level in RiskPoint.objects.restrict(user).values_list("enterprise_id", "level"):
         if ent_id not in best or LEVEL_RANK[level] < LEVEL_RANK[best[ent_id]]:
             best[ent_id] = level
-    colours = {"major": "#d63939", "considerable": "#f76707", "general": "#f59f00", "low": "#206bc4"}
+    colours = {
+        "major": "#d63939",
+        "considerable": "#f76707",
+        "general": "#f59f00",
+        "low": "#206bc4",
+    }
     out = []
     for e in enterprises_in_scope(user).filter(pk__in=list(best), latitude__isnull=False):
         level = best[e.pk]

@@ -118,11 +118,14 @@ def supervising_departments(*, industry_ids, division: Division | None):
     # A remit over a parent industry (工贸) covers its subsectors; walk up from each industry.
     frontier = set(ids)
     while frontier:
-        frontier = set(
-            Industry.objects.filter(pk__in=frontier, parent__isnull=False).values_list(
-                "parent_id", flat=True
+        frontier = (
+            set(
+                Industry.objects.filter(pk__in=frontier, parent__isnull=False).values_list(
+                    "parent_id", flat=True
+                )
             )
-        ) - ids
+            - ids
+        )
         ids |= frontier
     found = []
     for j in (
@@ -133,9 +136,7 @@ def supervising_departments(*, industry_ids, division: Division | None):
         .order_by("department__path", "pk")
     ):
         areas = list(j.areas.all())
-        if areas and (
-            division is None or not any(division.path.startswith(a.path) for a in areas)
-        ):
+        if areas and (division is None or not any(division.path.startswith(a.path) for a in areas)):
             continue
         if j.department not in found:
             found.append(j.department)
@@ -331,7 +332,9 @@ def check_transition(user, hazard, action: str) -> None:
         if who == ENTERPRISE:
             msg = _("Only the enterprise's own safety staff may “%(action)s”.")
         elif who == REGULATOR:
-            msg = _("Only the supervising department or the safety committee office may “%(action)s”.")
+            msg = _(
+                "Only the supervising department or the safety committee office may “%(action)s”."
+            )
         else:
             msg = _("Only the enterprise or its supervising department may “%(action)s”.")
         raise TransitionError(msg % {"action": label})
@@ -420,7 +423,7 @@ def transition(*, actor, hazard: Hazard, action: str, **data) -> Hazard:
     """
     with transaction.atomic():
         hazard = (
-            Hazard.objects.select_for_update()
+            Hazard.objects.select_for_update(of=("self",))
             .filter(pk=hazard.pk)
             .select_related("enterprise", "enterprise__division")
             .first()
@@ -477,13 +480,17 @@ def transition(*, actor, hazard: Hazard, action: str, **data) -> Hazard:
                 if not values[name]:
                     errors[name] = message
             try:
-                funds = Decimal(str(data.get("funds"))) if data.get("funds") not in (None, "") else None
+                funds = (
+                    Decimal(str(data.get("funds"))) if data.get("funds") not in (None, "") else None
+                )
             except InvalidOperation:
                 funds = None
             if funds is None or funds <= 0:
                 errors["funds"] = _("Give the funds set aside, in yuan (资金落实).")
             try:
-                day = _future_day(data.get("deadline"), "deadline") if data.get("deadline") else None
+                day = (
+                    _future_day(data.get("deadline"), "deadline") if data.get("deadline") else None
+                )
             except ValidationError as exc:
                 errors["deadline"] = exc.message_dict["deadline"][0]
                 day = None
@@ -609,7 +616,9 @@ def _issue_notice(hazard, actor, deadline: dt.date, requirements: str) -> Superv
             "emergency plan in place; stop work where safety cannot be ensured."
         ),
     )
-    audit.record(action="supervisionnotice.issue", obj=notice, actor=actor, after=audit.snapshot(notice))
+    audit.record(
+        action="supervisionnotice.issue", obj=notice, actor=actor, after=audit.snapshot(notice)
+    )
     enqueue(
         subject=(_("Listed for supervision: %(number)s") % {"number": notice.number})[:200],
         body=hazard.title,
@@ -683,10 +692,10 @@ def _open(
         at=hazard.found_at,
         note=hazard.get_source_display(),
     )
-    audit.record(
-        action="hazard.open", obj=hazard, actor=reported_by, after=audit.snapshot(hazard)
-    )
-    recipients = [u for u in _enterprise_users(enterprise) if u.pk != getattr(reported_by, "pk", None)]
+    audit.record(action="hazard.open", obj=hazard, actor=reported_by, after=audit.snapshot(hazard))
+    recipients = [
+        u for u in _enterprise_users(enterprise) if u.pk != getattr(reported_by, "pk", None)
+    ]
     if recipients:
         enqueue(
             subject=(_("Hidden hazard found: %(title)s") % {"title": hazard.title})[:200],
@@ -755,7 +764,9 @@ def report_hazard(
         raise Http404
     if source is None:
         source = (
-            HazardSource.SELF_CHECK if actor.role == Role.ENTERPRISE_MANAGER else HazardSource.INSPECTION
+            HazardSource.SELF_CHECK
+            if actor.role == Role.ENTERPRISE_MANAGER
+            else HazardSource.INSPECTION
         )
     with transaction.atomic():
         return _open(
@@ -810,7 +821,9 @@ def escalate(hazard: Hazard, now: dt.datetime) -> bool:
         ).update(escalation_level=current + 1, next_escalation_at=following)
         if not moved:
             return False
-        hazard = Hazard.objects.select_related("enterprise", "enterprise__division").get(pk=hazard.pk)
+        hazard = Hazard.objects.select_related("enterprise", "enterprise__division").get(
+            pk=hazard.pk
+        )
         rung = rungs[current][0]
         audit.record(
             action="hazard.escalate",

@@ -34,12 +34,18 @@ def read_image(upload, *, field: str = "photo") -> tuple[bytes, str]:
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
         raise ValidationError(
-            {field: _("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)}}
+            {
+                field: _("The file is too large (at most %(mb)s MB).")
+                % {"mb": limit // (1024 * 1024)}
+            }
         )
     data = upload.read(limit + 1) if hasattr(upload, "read") else bytes(upload)
     if len(data) > limit:
         raise ValidationError(
-            {field: _("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)}}
+            {
+                field: _("The file is too large (at most %(mb)s MB).")
+                % {"mb": limit // (1024 * 1024)}
+            }
         )
     kind = sniff(data)
     if kind is None:

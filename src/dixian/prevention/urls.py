@@ -30,7 +30,12 @@ urlpatterns = [
         name="workforcenotice_detail",
     ),
     *registry_urls(
-        "points", "riskpoint", v.RiskPointList, v.RiskPointDetail, v.RiskPointEdit, v.RiskPointDelete
+        "points",
+        "riskpoint",
+        v.RiskPointList,
+        v.RiskPointDetail,
+        v.RiskPointEdit,
+        v.RiskPointDelete,
     ),
     path("points/<int:pk>/qr.svg", v.RiskPointQr.as_view(), name="riskpoint_qr"),
     path("points/<int:pk>/card.pdf", v.RiskPointCard.as_view(), name="riskpoint_card"),
@@ -51,7 +56,12 @@ urlpatterns = [
         v.SourceDelete,
     ),
     *registry_urls(
-        "inventory", "inventory", v.InventoryList, v.InventoryDetail, v.InventoryEdit, v.InventoryDelete
+        "inventory",
+        "inventory",
+        v.InventoryList,
+        v.InventoryDetail,
+        v.InventoryEdit,
+        v.InventoryDelete,
     ),
     *registry_urls("filings", "filing", v.FilingList, v.FilingDetail, v.FilingEdit, v.FilingDelete),
     path("report/", v.PublicReportForm.as_view(), name="public_report"),
@@ -59,9 +69,13 @@ urlpatterns = [
     path("public-reports/", v.PublicReportList.as_view(), name="publicreport_list"),
     path("public-reports/<int:pk>/", v.PublicReportDetail.as_view(), name="publicreport_detail"),
     path(
-        "public-reports/<int:pk>/handle/", v.PublicReportHandle.as_view(), name="publicreport_handle"
+        "public-reports/<int:pk>/handle/",
+        v.PublicReportHandle.as_view(),
+        name="publicreport_handle",
     ),
-    path("public-reports/<int:pk>/photo/", v.PublicReportPhoto.as_view(), name="publicreport_photo"),
+    path(
+        "public-reports/<int:pk>/photo/", v.PublicReportPhoto.as_view(), name="publicreport_photo"
+    ),
 ]
 
 for i, (label, url_name, icon) in enumerate(

@@ -106,11 +106,15 @@ class HazardList(ObjectListView):
                 qs = qs.filter(**{field: int(g[key])})
         if g.get("township", "").isdigit():
             qs = qs.filter(
-                enterprise__in=Organisation.objects.filter(division_id=int(g["township"])).values("pk")
+                enterprise__in=Organisation.objects.filter(division_id=int(g["township"])).values(
+                    "pk"
+                )
             )
         if g.get("industry", "").isdigit():
             qs = qs.filter(
-                enterprise__in=Organisation.objects.filter(industries=int(g["industry"])).values("pk")
+                enterprise__in=Organisation.objects.filter(industries=int(g["industry"])).values(
+                    "pk"
+                )
             )
         q = g.get("q", "").strip()
         if q:
@@ -166,7 +170,9 @@ class HazardReport(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        return render(request, self.template_name, {"form": forms.HazardReportForm(user=request.user)})
+        return render(
+            request, self.template_name, {"form": forms.HazardReportForm(user=request.user)}
+        )
 
     def post(self, request):
         form = forms.HazardReportForm(request.POST, request.FILES, user=request.user)
@@ -268,7 +274,10 @@ class HazardTransition(ScopedObjectMixin, View):
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                messages.success(request, _("Done: %(action)s") % {"action": services.ACTION_LABELS[self.transition]})
+                messages.success(
+                    request,
+                    _("Done: %(action)s") % {"action": services.ACTION_LABELS[self.transition]},
+                )
                 return redirect("prevention:hazard_detail", hazard.pk)
         return self.render_form(hazard, form)
 
@@ -430,7 +439,9 @@ class MonthlyReport(LoginRequiredMixin, View):
             year, month = today.year, today.month
         data = selectors.month_report(request.user, year, month)
         if request.GET.get("format") == "pdf":
-            pdf = render_pdf("prevention/pdf/monthly_report.html", {"r": data, "user": request.user})
+            pdf = render_pdf(
+                "prevention/pdf/monthly_report.html", {"r": data, "user": request.user}
+            )
             return pdf_response(pdf, f"隐患排查治理月报-{year}-{month:02d}.pdf")
         return render(
             request,
@@ -496,7 +507,11 @@ class RiskPointDetail(ObjectDetailView):
     related = [
         (
             gettext_lazy("Patrol checks"),
-            lambda obj, user: RiskCheck.objects.restrict(user).filter(point=obj).select_related("checked_by", "point"),
+            lambda obj, user: (
+                RiskCheck.objects.restrict(user)
+                .filter(point=obj)
+                .select_related("checked_by", "point")
+            ),
             [Column("checked_at"), "checked_by", "failed"],
             "prevention:riskcheck",
         ),
@@ -580,12 +595,11 @@ class RiskPointCard(ScopedObjectMixin, View):
 
     def get(self, request, pk):
         point = get_object_or_404(
-            RiskPoint.objects.restrict(request.user).select_related("enterprise", "responsible"), pk=pk
+            RiskPoint.objects.restrict(request.user).select_related("enterprise", "responsible"),
+            pk=pk,
         )
         url = request.build_absolute_uri(reverse("prevention:riskpoint_check", args=[point.pk]))
-        data = render_pdf(
-            "prevention/pdf/risk_card.html", {"point": point, "qr": qr_data_uri(url)}
-        )
+        data = render_pdf("prevention/pdf/risk_card.html", {"point": point, "qr": qr_data_uri(url)})
         return pdf_response(data, f"风险告知卡-{point.name}.pdf")
 
 
@@ -620,7 +634,8 @@ class RiskPointCheck(ScopedObjectMixin, View):
         if check.failed:
             messages.warning(
                 request,
-                _("%(n)s item(s) failed; a hidden hazard was opened for each.") % {"n": check.failed},
+                _("%(n)s item(s) failed; a hidden hazard was opened for each.")
+                % {"n": check.failed},
             )
         else:
             messages.success(request, _("Check recorded: all items passed."))
@@ -656,7 +671,11 @@ class SitePlanUpload(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        return render(request, "prevention/siteplan_form.html", {"form": forms.SitePlanForm(user=request.user)})
+        return render(
+            request,
+            "prevention/siteplan_form.html",
+            {"form": forms.SitePlanForm(user=request.user)},
+        )
 
     def post(self, request):
         form = forms.SitePlanForm(request.POST, request.FILES, user=request.user)
@@ -671,7 +690,9 @@ class SitePlanUpload(LoginRequiredMixin, View):
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                messages.success(request, _("Site plan uploaded; click the plan to place risk points."))
+                messages.success(
+                    request, _("Site plan uploaded; click the plan to place risk points.")
+                )
                 return redirect("prevention:siteplan_detail", plan.pk)
         return render(request, "prevention/siteplan_form.html", {"form": form})
 
@@ -697,7 +718,9 @@ class SitePlanDetail(ScopedObjectMixin, View):
             for p in points
             if p.site_plan_id == plan.pk and p.plan_x is not None
         ]
-        may_place = SitePlan.objects.restrict(request.user, Action.CHANGE).filter(pk=plan.pk).exists()
+        may_place = (
+            SitePlan.objects.restrict(request.user, Action.CHANGE).filter(pk=plan.pk).exists()
+        )
         return render(
             request,
             "prevention/siteplan_detail.html",
@@ -709,7 +732,9 @@ class SitePlanDetail(ScopedObjectMixin, View):
                     "width": plan.width,
                     "height": plan.height,
                     "points": placed,
-                    "place_url": reverse("prevention:siteplan_place", args=[plan.pk]) if may_place else "",
+                    "place_url": reverse("prevention:siteplan_place", args=[plan.pk])
+                    if may_place
+                    else "",
                 },
                 "may_place": may_place,
                 "counts": {
@@ -740,7 +765,8 @@ class SitePlanPlace(ScopedObjectMixin, View):
     def post(self, request, pk):
         plan = self.get_object()
         point = get_object_or_404(
-            RiskPoint.objects.restrict(request.user, Action.CHANGE), pk=_int(request.POST.get("point"), 0)
+            RiskPoint.objects.restrict(request.user, Action.CHANGE),
+            pk=_int(request.POST.get("point"), 0),
         )
         try:
             services.place_point(
@@ -770,7 +796,15 @@ class CountyMap(LoginRequiredMixin, View):
 
 class SourceList(ObjectListView):
     model = MajorHazardSource
-    columns = [Column("name", link=True), "enterprise", "unit_type", "s_value", "r_value", "is_major", "grade"]
+    columns = [
+        Column("name", link=True),
+        "enterprise",
+        "unit_type",
+        "s_value",
+        "r_value",
+        "is_major",
+        "grade",
+    ]
     search_fields = ["name", "enterprise__name"]
     select_related = ["enterprise"]
 
@@ -938,7 +972,14 @@ class PublicThanks(View):
 
 class PublicReportList(ObjectListView):
     model = PublicReport
-    columns = [Column("place", link=True), "township", "enterprise", "routed_to", "state", "received_at"]
+    columns = [
+        Column("place", link=True),
+        "township",
+        "enterprise",
+        "routed_to",
+        "state",
+        "received_at",
+    ]
     can_add = False
     select_related = ["township", "enterprise", "routed_to"]
 
@@ -955,7 +996,9 @@ class PublicReportDetail(ScopedObjectMixin, View):
             report.state == PublicReportState.RECEIVED
             and PublicReport.objects.restrict(request.user, Action.CHANGE).filter(pk=pk).exists()
         )
-        form = forms.HandleReportForm(user=request.user, initial={"enterprise": report.enterprise_id})
+        form = forms.HandleReportForm(
+            user=request.user, initial={"enterprise": report.enterprise_id}
+        )
         return render(
             request,
             "prevention/public_detail.html",

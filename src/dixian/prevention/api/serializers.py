@@ -88,7 +88,16 @@ class CheckResultSerializer(serializers.Serializer):
 class RiskCheckSerializer(serializers.ModelSerializer):
     class Meta:
         model = RiskCheck
-        fields = ["id", "point", "enterprise", "checked_by", "checked_at", "results", "failed", "note"]
+        fields = [
+            "id",
+            "point",
+            "enterprise",
+            "checked_by",
+            "checked_at",
+            "results",
+            "failed",
+            "note",
+        ]
         read_only_fields = fields
 
 
@@ -133,9 +142,18 @@ class InventorySerializer(ScopedModelSerializer):
         extra_kwargs = {"quantity_t": {"min_value": 0}}
 
     def validate(self, attrs):
-        merged = {**({} if self.instance is None else {
-            "substance": self.instance.substance, "cas": self.instance.cas, "categories": self.instance.categories
-        }), **attrs}
+        merged = {
+            **(
+                {}
+                if self.instance is None
+                else {
+                    "substance": self.instance.substance,
+                    "cas": self.instance.cas,
+                    "categories": self.instance.categories,
+                }
+            ),
+            **attrs,
+        }
         if not (merged.get("substance") or merged.get("cas") or merged.get("categories")):
             raise serializers.ValidationError("give substance, cas or categories")
         return attrs
@@ -195,13 +213,21 @@ class Base64ImageField(serializers.CharField):
 
 
 class HazardCreateSerializer(serializers.Serializer):
-    enterprise = ScopedPrimaryKeyRelatedField(queryset=Organisation.objects.filter(kind=OrgKind.ENTERPRISE))
+    enterprise = ScopedPrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind=OrgKind.ENTERPRISE)
+    )
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     level = serializers.ChoiceField(choices=HazardLevel.choices, default=HazardLevel.GENERAL)
-    criteria = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list, max_length=100)
-    photos = serializers.ListField(child=Base64ImageField(), required=False, default=list, max_length=10)
+    criteria = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=100
+    )
+    photos = serializers.ListField(
+        child=Base64ImageField(), required=False, default=list, max_length=10
+    )
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -209,13 +235,17 @@ class TransitionSerializer(serializers.Serializer):
 
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     due_date = serializers.DateField(required=False)
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, allow_null=True
+    )
     photos = serializers.ListField(child=Base64ImageField(), required=False, max_length=10)
     deadline = serializers.DateField(required=False)
     requirements = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     responsibility = serializers.CharField(max_length=200, required=False, allow_blank=True)
     measures = serializers.CharField(max_length=10000, required=False, allow_blank=True)
-    funds = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    funds = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
     emergency = serializers.CharField(max_length=10000, required=False, allow_blank=True)
     report = serializers.CharField(max_length=10000, required=False, allow_blank=True)
 

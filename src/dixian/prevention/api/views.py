@@ -39,7 +39,11 @@ class RiskPointViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
 
 class RiskCheckViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Patrol checks (巡检). POST records a check; each failed item opens a hidden hazard."""
 
@@ -94,7 +98,11 @@ class FilingViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
 
 class HazardViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Hidden hazards (隐患) in the caller's scope. POST records one (self-check or
     inspection); the closed loop moves by POST actions, decided by the service layer."""
@@ -154,13 +162,15 @@ def _make_action(name):
         summary=f"Hazard transition: {name}",
         operation_id=f"hazards_{name}",
     )
-    def handler(self, request, pk=None):
+    def handler(self, request, pk=None, **kwargs):
         if request.method == "GET":
             hazard = self.get_object()
             try:
                 services.check_transition(request.user, hazard, name)
             except services.TransitionError as exc:
-                return Response({"action": name, "allowed": False, "reason": " ".join(exc.messages)})
+                return Response(
+                    {"action": name, "allowed": False, "reason": " ".join(exc.messages)}
+                )
             return Response({"action": name, "allowed": True, "reason": ""})
         return self._transition(request, pk, name)
 

@@ -54,7 +54,9 @@ def today():
 
 def test_general_hazard_walks_to_closed_with_a_colleague_verifying(users, general):
     ent, ent2 = users["enterprise"], users["enterprise2"]
-    h = services.transition(actor=ent, hazard=general, action="assign", due_date=today() + dt.timedelta(days=5))
+    h = services.transition(
+        actor=ent, hazard=general, action="assign", due_date=today() + dt.timedelta(days=5)
+    )
     assert h.state == HazardState.ASSIGNED and h.due_at is not None
     h = services.transition(actor=ent, hazard=h, action="start")
     with pytest.raises(ValidationError) as err:
@@ -116,7 +118,9 @@ def test_out_of_scope_user_gets_404(users, general):
     from django.http import Http404
 
     with pytest.raises(Http404):
-        services.transition(actor=users["housing"], hazard=general, action="assign", due_date=today())
+        services.transition(
+            actor=users["housing"], hazard=general, action="assign", due_date=today()
+        )
 
 
 def test_page_shows_the_refusal_and_api_answers_409(users, general, client_for):
@@ -236,17 +240,13 @@ def test_missed_deadline_escalates_rung_by_rung(users, general):
     run_sweep(due + dt.timedelta(hours=25))
     h.refresh_from_db()
     assert h.escalation_level == 2
-    assert Message.objects.filter(
-        recipient=users["inspector"], subject__contains=h.title
-    ).exists()
+    assert Message.objects.filter(recipient=users["inspector"], subject__contains=h.title).exists()
     run_sweep(due + dt.timedelta(hours=73))
     run_sweep(due + dt.timedelta(hours=169))
     h.refresh_from_db()
     assert h.escalation_level == 4 and h.next_escalation_at is None
     assert Message.objects.filter(recipient=users["office"], subject__contains=h.title).exists()
-    assert AuditEvent.objects.filter(
-        action="hazard.escalate", object_id=str(h.pk)
-    ).count() == 4
+    assert AuditEvent.objects.filter(action="hazard.escalate", object_id=str(h.pk)).count() == 4
 
 
 def test_open_hazard_from_source_for_other_apps(alumina):
@@ -281,14 +281,18 @@ def test_report_page_creates_a_hazard_with_photo(client_for, alumina):
             "enterprise": alumina.pk,
             "title": "测试：假图片",
             "level": "general",
-            "photos": [SimpleUploadedFile("x.png", b"%PDF-1.4 not an image", content_type="image/png")],
+            "photos": [
+                SimpleUploadedFile("x.png", b"%PDF-1.4 not an image", content_type="image/png")
+            ],
         },
     )
     assert r.status_code == 200 and not Hazard.objects.filter(title="测试：假图片").exists()
 
 
 def test_board_counts_overdue_and_zeroed(users, general, client_for):
-    services.transition(actor=users["enterprise"], hazard=general, action="assign", due_date=today())
+    services.transition(
+        actor=users["enterprise"], hazard=general, action="assign", due_date=today()
+    )
     Hazard.objects.filter(pk=general.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
     from dixian.prevention import selectors
 
@@ -304,9 +308,12 @@ def test_board_counts_overdue_and_zeroed(users, general, client_for):
     r = client_for("housing").get("/prevention/board/")
     assert r.status_code == 200
     housing = selectors.board(users["housing"])
-    assert housing["totals"]["open"] == Hazard.objects.filter(
-        is_open=True, enterprise__industries__code="construction"
-    ).distinct().count()
+    assert (
+        housing["totals"]["open"]
+        == Hazard.objects.filter(is_open=True, enterprise__industries__code="construction")
+        .distinct()
+        .count()
+    )
 
 
 def test_stats_excel_and_monthly_pdf(client_for):
@@ -315,9 +322,10 @@ def test_stats_excel_and_monthly_pdf(client_for):
     c = client_for("office")
     r = c.get("/prevention/stats/?export=xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
-    assert wb.active["B2"].value == Hazard.objects.filter(
-        found_at__year=timezone.now().year
-    ).count() or wb.active["B2"].value >= 0
+    assert (
+        wb.active["B2"].value == Hazard.objects.filter(found_at__year=timezone.now().year).count()
+        or wb.active["B2"].value >= 0
+    )
     r = c.get("/prevention/monthly/?format=pdf")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
     assert "事故隐患排查治理情况月报" in text

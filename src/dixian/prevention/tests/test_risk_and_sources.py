@@ -93,7 +93,11 @@ def test_site_plan_upload_and_place(client_for, alumina):
     c = client_for("enterprise")
     r = c.post(
         "/prevention/site-plans/add/",
-        {"enterprise": alumina.pk, "title": "测试平面图", "image": SimpleUploadedFile("p.png", png((300, 200)))},
+        {
+            "enterprise": alumina.pk,
+            "title": "测试平面图",
+            "image": SimpleUploadedFile("p.png", png((300, 200))),
+        },
     )
     assert r.status_code == 302
     plan = SitePlan.objects.get(title="测试平面图")
@@ -107,7 +111,11 @@ def test_site_plan_upload_and_place(client_for, alumina):
     assert p.plan_x == 120
     r = c.post(
         "/prevention/site-plans/add/",
-        {"enterprise": alumina.pk, "title": "假图", "image": SimpleUploadedFile("p.png", b"GIF? no")},
+        {
+            "enterprise": alumina.pk,
+            "title": "假图",
+            "image": SimpleUploadedFile("p.png", b"GIF? no"),
+        },
     )
     assert r.status_code == 200 and not SitePlan.objects.filter(title="假图").exists()
 
@@ -121,7 +129,13 @@ def test_major_hazard_source_is_recomputed_when_inventory_changes(client_for):
     c = client_for("inspector")
     r = c.post(
         f"/prevention/inventory/{line.pk}/edit/",
-        {"source": src.pk, "substance": "氨", "cas": "7664-41-7", "categories": "", "quantity_t": "400"},
+        {
+            "source": src.pk,
+            "substance": "氨",
+            "cas": "7664-41-7",
+            "categories": "",
+            "quantity_t": "400",
+        },
     )
     assert r.status_code == 302
     src.refresh_from_db()
@@ -145,7 +159,9 @@ def test_major_hazard_source_is_recomputed_when_inventory_changes(client_for):
         ("杜马乡", None, None, "杜马乡人民政府"),
     ],
 )
-def test_public_report_reaches_the_right_department(db, client, township, industry, enterprise, routed):
+def test_public_report_reaches_the_right_department(
+    db, client, township, industry, enterprise, routed
+):
     data = {
         "township": Division.objects.get(name=township).pk,
         "place": f"测试地点{township}",
@@ -182,7 +198,9 @@ def test_public_report_refuses_non_images_oversize_and_floods(db, client, settin
     assert r.status_code == 400
     settings.PREVENTION_PUBLIC_RATE = (2, 3600)
     codes = [
-        client.post("/prevention/report/", {**base, "place": f"洪水{i}"}, REMOTE_ADDR="192.0.2.51").status_code
+        client.post(
+            "/prevention/report/", {**base, "place": f"洪水{i}"}, REMOTE_ADDR="192.0.2.51"
+        ).status_code
         for i in range(3)
     ]
     assert codes == [302, 302, 400]
@@ -196,4 +214,6 @@ def test_department_accepts_public_report_as_hazard(users, client_for):
     report.refresh_from_db()
     assert report.state == "accepted" and report.hazard.source == "public"
     with pytest.raises(services.TransitionError):
-        services.public_report_handle(actor=users["inspector"], report=report, decision="dismiss", note="x")
+        services.public_report_handle(
+            actor=users["inspector"], report=report, decision="dismiss", note="x"
+        )
