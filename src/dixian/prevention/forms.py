@@ -45,13 +45,13 @@ class DateInput(forms.DateInput):
 
 class HazardReportForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("enterprise"), queryset=Organisation.objects.none())
-    title = forms.CharField(label=_("title"), max_length=200)
+    title = forms.CharField(label=_("hazard title"), max_length=200)
     location = forms.CharField(label=_("location"), max_length=200, required=False)
     description = forms.CharField(
         label=_("description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     level = forms.ChoiceField(
-        label=_("level"),
+        label=_("hazard level"),
         choices=HazardLevel.choices,
         initial=HazardLevel.GENERAL,
         widget=forms.RadioSelect,
@@ -270,7 +270,7 @@ class FilingForm(ScopedModelForm):
 
 class SitePlanForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("enterprise"), queryset=Organisation.objects.none())
-    title = forms.CharField(label=_("title"), max_length=100)
+    title = forms.CharField(label=_("plan title"), max_length=100)
     image = forms.FileField(label=_("site plan image"))
 
     def __init__(self, *args, user=None, **kwargs):

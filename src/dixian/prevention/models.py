@@ -58,7 +58,7 @@ class SitePlan(models.Model):
         on_delete=models.CASCADE,
         related_name="site_plans",
     )
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(_("plan title"), max_length=100)
     image = models.BinaryField(_("image"), editable=False)
     content_type = models.CharField(_("content type"), max_length=40, editable=False)
     width = models.PositiveIntegerField(_("width"), default=0, editable=False)
@@ -368,13 +368,13 @@ class Hazard(models.Model):
         on_delete=models.PROTECT,
         related_name="hazards",
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("hazard title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
     source = models.CharField(_("source"), max_length=14, choices=HazardSource.choices)
     source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
     level = models.CharField(
-        _("level"), max_length=8, choices=HazardLevel.choices, default=HazardLevel.GENERAL
+        _("hazard level"), max_length=8, choices=HazardLevel.choices, default=HazardLevel.GENERAL
     )
     criteria = models.JSONField(_("major-hazard criteria"), default=list, blank=True)
     state = models.CharField(
@@ -591,7 +591,7 @@ class WorkforceNotice(models.Model):
     hazard = models.ForeignKey(
         Hazard, verbose_name=_("hidden hazard"), on_delete=models.CASCADE, related_name="notices"
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("notice title"), max_length=200)
     body = models.TextField(_("text"))
     published_at = models.DateTimeField(_("published"))
 

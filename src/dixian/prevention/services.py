@@ -241,7 +241,7 @@ TRANSITIONS = {
         [HazardState.RECTIFIED],
         HazardState.VERIFIED,
         EITHER,
-        gettext_lazy("Verify"),
+        gettext_lazy("Pass the verification"),
     ),
     "reject": (
         HazardLevel.GENERAL,
@@ -255,7 +255,7 @@ TRANSITIONS = {
         [HazardState.VERIFIED],
         HazardState.CLOSED,
         EITHER,
-        gettext_lazy("Close"),
+        gettext_lazy("Close the hazard"),
     ),
     "report": (
         HazardLevel.MAJOR,

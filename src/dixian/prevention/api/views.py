@@ -5,12 +5,13 @@ the service's message."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dixian.core.api.errors import Conflict
+from dixian.core.api.schema import ErrorSerializer
 from dixian.core.api.views import ScopedViewSetMixin
 
 from .. import services
@@ -158,7 +159,14 @@ def _make_action(name):
     @extend_schema(
         methods=["POST"],
         request=s.TransitionSerializer,
-        responses={200: s.HazardSerializer},
+        responses={
+            200: s.HazardSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The transition is not allowed now (state, level or role); "
+                "`error.message` says why.",
+            ),
+        },
         summary=f"Hazard transition: {name}",
         operation_id=f"hazards_{name}",
     )

@@ -64,7 +64,7 @@ def test_general_hazard_walks_to_closed_with_a_colleague_verifying(users, genera
     assert "photos" in err.value.message_dict
     h = services.transition(actor=ent, hazard=h, action="rectify", note="已紧固", photos=[photo()])
     assert h.state == HazardState.RECTIFIED and h.rectified_by == ent
-    with pytest.raises(services.TransitionError, match="someone other than the rectifier"):
+    with pytest.raises(services.TransitionError, match="整改人以外"):
         services.transition(actor=ent, hazard=h, action="verify")
     h = services.transition(actor=ent2, hazard=h, action="verify")
     h = services.transition(actor=ent2, hazard=h, action="close")
@@ -99,9 +99,9 @@ def test_rejected_verification_returns_it_to_rectifying(users, general):
 @pytest.mark.parametrize(
     "username, action, message",
     [
-        ("enterprise", "close", "not possible while the hazard is"),
-        ("enterprise", "report", "applies only to a"),
-        ("leader", "assign", "Only the enterprise or its supervising department"),
+        ("enterprise", "close", "状态，不能"),
+        ("enterprise", "report", "仅适用于"),
+        ("leader", "assign", "只有本企业或其监管部门"),
     ],
 )
 def test_illegal_transitions_are_refused_with_a_message(users, general, username, action, message):
@@ -181,7 +181,7 @@ def test_major_hazard_walks_the_whole_path_to_closure(users, alumina, client_for
     h = services.transition(actor=ent, hazard=h, action="report")
     assert WorkforceNotice.objects.filter(hazard=h).exists()
     assert Message.objects.filter(recipient=insp, link=f"/prevention/hazards/{h.pk}/").exists()
-    with pytest.raises(services.TransitionError, match="supervising department"):
+    with pytest.raises(services.TransitionError, match="只有监管部门或安委办"):
         services.transition(actor=ent, hazard=h, action="list", deadline=today())
     h = services.transition(
         actor=insp, hazard=h, action="list", deadline=today() + dt.timedelta(days=30)
