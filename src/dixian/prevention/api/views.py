@@ -149,27 +149,6 @@ class HazardViewSet(
 
 
 def _make_action(name):
-    @extend_schema(
-        methods=["GET"],
-        request=None,
-        responses={200: s.TransitionCheckSerializer},
-        summary=f"May the caller make the transition “{name}” now?",
-        operation_id=f"hazards_{name}_check",
-    )
-    @extend_schema(
-        methods=["POST"],
-        request=s.TransitionSerializer,
-        responses={
-            200: s.HazardSerializer,
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description="The transition is not allowed now (state, level or role); "
-                "`error.message` says why.",
-            ),
-        },
-        summary=f"Hazard transition: {name}",
-        operation_id=f"hazards_{name}",
-    )
     def handler(self, request, pk=None, **kwargs):
         if request.method == "GET":
             hazard = self.get_object()
@@ -183,7 +162,28 @@ def _make_action(name):
         return self._transition(request, pk, name)
 
     handler.__name__ = f"do_{name}"
-    return action(detail=True, methods=["get", "post"], url_path=name, url_name=name)(handler)
+    handler = action(detail=True, methods=["get", "post"], url_path=name, url_name=name)(handler)
+    handler = extend_schema(
+        methods=["POST"],
+        request=s.TransitionSerializer,
+        responses={
+            200: s.HazardSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The transition is not allowed now (state, level or role); "
+                "`error.message` says why.",
+            ),
+        },
+        summary=f"Hazard transition: {name}",
+        operation_id=f"hazards_{name}",
+    )(handler)
+    return extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: s.TransitionCheckSerializer},
+        summary=f"May the caller make the transition “{name}” now?",
+        operation_id=f"hazards_{name}_check",
+    )(handler)
 
 
 for _name in services.TRANSITIONS:
