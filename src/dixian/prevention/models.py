@@ -457,7 +457,7 @@ class Hazard(models.Model):
         indexes = [
             # The 动态清零 board and the overdue counts read only open hazards.
             models.Index(
-                fields=["enterprise", "level", "due_at"],
+                fields=["enterprise", "level", "due_at", "found_at", "department"],
                 name="prev_hazard_open_idx",
                 condition=Q(is_open=True),
             ),

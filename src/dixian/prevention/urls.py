@@ -2,6 +2,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from dixian.core import navigation
+from dixian.core.choices import EDITING_ROLES, Role
 from dixian.core.navigation import NavItem
 from dixian.core.views.generic import registry_urls
 
@@ -93,4 +94,5 @@ for i, (label, url_name, icon) in enumerate(
         (_("Monthly hazard report"), "prevention:monthly", "file-text"),
     ]
 ):
-    navigation.register(NavItem("risks", label, url_name, icon, order=10 + i))
+    roles = EDITING_ROLES - {Role.DUTY_OFFICER} if url_name == "prevention:hazard_add" else None
+    navigation.register(NavItem("risks", label, url_name, icon, roles=roles, order=10 + i))
