@@ -260,7 +260,7 @@ def test_board_maps_and_statistics_screens(desktop, phone, server, users):
         assert desktop.go(path).status == 200
         desktop.shot(name)
     desktop.go("/prevention/site-plans/")
-    desktop.page.click("table a >> nth=0")
+    desktop.page.click("table tbody a >> nth=0")
     desktop.page.wait_for_selector(".leaflet-marker-icon")
     desktop.shot("prevention-siteplan")
     assert not desktop.errors, desktop.errors
@@ -268,8 +268,8 @@ def test_board_maps_and_statistics_screens(desktop, phone, server, users):
     phone.go("/prevention/board/")
     phone.shot("prevention-board-phone")
     phone.go("/prevention/points/")
-    phone.page.click("table a >> nth=0")
-    phone.page.click("text=巡检")
+    phone.page.click("table tbody a >> nth=0")
+    phone.page.click("a[href$='/check/']")
     phone.page.wait_for_selector("[data-testid=check-submit]")
     phone.shot("prevention-check-phone")
     assert not phone.errors, phone.errors

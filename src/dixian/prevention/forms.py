@@ -54,7 +54,7 @@ class HazardReportForm(forms.Form):
         label=_("hazard level"),
         choices=HazardLevel.choices,
         initial=HazardLevel.GENERAL,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     criteria = forms.MultipleChoiceField(
         label=_("major-hazard criteria"),

@@ -27,7 +27,7 @@
         xAxis: { type: "category", data: data.labels },
         yAxis: { type: "value", minInterval: 1 },
         series: data.series.map(function (s, i) {
-          return { name: s.name, type: i === 2 ? "line" : "bar", data: s.values, smooth: true };
+          return { name: s.name, type: i === 2 ? "line" : "bar", data: s.values, smooth: false };
         })
       });
       window.addEventListener("resize", function () { chart.resize(); });
