@@ -40,29 +40,43 @@ def board(user) -> dict:
     now = clock.now()
     base = Hazard.objects.restrict(user)  # the scope is worked out once per request
     open_qs = base.filter(is_open=True)
-    per_ent = list(
-        open_qs.values("enterprise_id")
+    # One scan of the open rows (partial index), by enterprise and supervising department.
+    per_ent_dept = list(
+        open_qs.values("enterprise_id", "department_id")
         .annotate(
-            open=Count("pk"),
-            major=Count("pk", filter=Q(level=HazardLevel.MAJOR)),
-            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            open=Count("*"),
+            major=Count("enterprise", filter=Q(level=HazardLevel.MAJOR)),
+            overdue=Count("enterprise", filter=Q(due_at__lt=now)),
             oldest=Min("found_at"),
         )
         .order_by()
     )
-    per_dept = {
-        r["department_id"]: r
-        for r in open_qs.values("department_id")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
-        .order_by()
-    }
-    ents = {
-        e["pk"]: e
-        for e in enterprises_in_scope(user).values("pk", "name", "division_id", "division__name")
-    }
+    per_ent: dict[int, dict] = {}
+    per_dept: dict[int | None, dict] = {}
+    for r in per_ent_dept:
+        e = per_ent.setdefault(
+            r["enterprise_id"],
+            {
+                "enterprise_id": r["enterprise_id"],
+                "open": 0,
+                "major": 0,
+                "overdue": 0,
+                "oldest": None,
+            },
+        )
+        d = per_dept.setdefault(r["department_id"], {"open": 0, "overdue": 0})
+        for k in ("open", "major", "overdue"):
+            e[k] += r[k]
+        d["open"] += r["open"]
+        d["overdue"] += r["overdue"]
+        if r["oldest"] and (e["oldest"] is None or r["oldest"] < e["oldest"]):
+            e["oldest"] = r["oldest"]
+    per_ent = list(per_ent.values())
+    ent_qs = enterprises_in_scope(user)
+    ents = {e["pk"]: e for e in ent_qs.values("pk", "name", "division_id", "division__name")}
     industry_of = defaultdict(list)
     for ent_id, ind_id in Organisation.industries.through.objects.filter(
-        organisation_id__in=list(ents)
+        organisation__in=ent_qs.values("pk")
     ).values_list("organisation_id", "industry_id"):
         industry_of[ent_id].append(ind_id)
     totals = {"open": 0, "major": 0, "overdue": 0}
