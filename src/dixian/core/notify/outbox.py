@@ -243,7 +243,11 @@ def attempt(msg: Message, now: dt.datetime) -> bool:
         if endpoint is None and msg.channel in PHONE_CHANNELS:
             endpoint = gateway_for(msg.channel)
             if endpoint is None:
-                raise DeliveryError(f"no {msg.channel} gateway is configured")
+                raise DeliveryError(
+                    "no SMS gateway is configured"
+                    if msg.channel == Channel.SMS
+                    else "no voice-call gateway is configured"
+                )
         if endpoint is not None and not endpoint.enabled:
             raise DeliveryError("endpoint disabled")
         status_code, detail = send(msg, endpoint, timeout=settings.OUTBOX_HTTP_TIMEOUT)
