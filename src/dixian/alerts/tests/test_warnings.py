@@ -110,12 +110,17 @@ def test_release_targets_area_by_roles_and_dispatches(users, caochuan):
         assert t.due_at == T0 + dt.timedelta(minutes=5)
     # 响应: the mine must stop production and withdraw workers (停产撤人), with a headcount.
     stop = EnterpriseResponse.objects.get(
-        warning=w, enterprise__name="平陆县鸿岭煤业有限公司（基建矿井）", action_code="mine_stop_withdraw"
+        warning=w,
+        enterprise__name="平陆县鸿岭煤业有限公司（基建矿井）",
+        action_code="mine_stop_withdraw",
     )
     assert stop.needs_headcount
-    assert EnterpriseResponse.objects.filter(
-        warning=w, action_code="construction_stop_outdoor"
-    ).count() == 0  # no building site in 曹川镇
+    assert (
+        EnterpriseResponse.objects.filter(
+            warning=w, action_code="construction_stop_outdoor"
+        ).count()
+        == 0
+    )  # no building site in 曹川镇
 
 
 def test_escalation_ladder_with_a_controlled_clock(users, caochuan):
@@ -145,7 +150,10 @@ def test_escalation_ladder_with_a_controlled_clock(users, caochuan):
     # 15 minutes: the superior (the township head).
     with clock.frozen(T0 + dt.timedelta(minutes=15)):
         deadlines.sweep()
-    assert [t.name for t in village.escalations.order_by("pk")] == ["刘秀英（示例）", "马镇长（示例）"]
+    assert [t.name for t in village.escalations.order_by("pk")] == [
+        "刘秀英（示例）",
+        "马镇长（示例）",
+    ]
     # The village cadre answers after being escalated: counted, marked late, open calls end.
     with clock.frozen(T0 + dt.timedelta(minutes=16)):
         assert services.acknowledge(target=village, channel="sms")
@@ -156,7 +164,9 @@ def test_escalation_ladder_with_a_controlled_clock(users, caochuan):
     assert not village.escalations.filter(state=TargetState.CALLING).exists()
     # Every step is on the record, timestamped.
     kinds = list(
-        WarningEvent.objects.filter(target=village).order_by("at", "pk").values_list("kind", flat=True)
+        WarningEvent.objects.filter(target=village)
+        .order_by("at", "pk")
+        .values_list("kind", flat=True)
     )
     assert kinds == ["called", "recalled", "escalated", "escalated", "acknowledged"]
     # 20 minutes: a target that never answers runs out of ladder.
@@ -194,9 +204,9 @@ def test_cancel_mid_ladder_stops_escalation(users, caochuan):
         services.acknowledge(target=t, channel="link")
     assert EnterpriseResponse.objects.filter(warning=w, state=ResponseState.CANCELLED).exists()
     # Targets are told the warning is cancelled.
-    assert Message.objects.filter(subject__contains="曹川镇暴雨红色预警", channel=Channel.SMS).count() > len(
-        originals(w)
-    )
+    assert Message.objects.filter(
+        subject__contains="曹川镇暴雨红色预警", channel=Channel.SMS
+    ).count() > len(originals(w))
 
 
 def test_update_supersedes_and_expiry(users, caochuan):
@@ -230,7 +240,9 @@ def test_ack_link_sms_code_and_inbound_endpoint(users, caochuan, client):
     t.refresh_from_db()
     assert t.state == TargetState.ACKNOWLEDGED and t.ack_channel == "link"
     # SMS reply code through the gateway's inbound endpoint (bearer = SMS endpoint secret).
-    ChannelEndpoint.objects.create(kind=Channel.SMS, name="gw", url="http://127.0.0.1:9/", secret="s3")
+    ChannelEndpoint.objects.create(
+        kind=Channel.SMS, name="gw", url="http://127.0.0.1:9/", secret="s3"
+    )
     other = originals(w).get(name="王建华（示例）")
     inbound = reverse("alerts:sms_inbound")
     bad = client.post(inbound, {"phone": other.mobile, "text": other.reply_code})
@@ -250,7 +262,9 @@ def test_mine_confirms_stop_and_withdraw(users, caochuan, client_for):
 
     w = released(users, caochuan)
     r = EnterpriseResponse.objects.get(
-        warning=w, enterprise__name="平陆县鸿岭煤业有限公司（基建矿井）", action_code="mine_stop_withdraw"
+        warning=w,
+        enterprise__name="平陆县鸿岭煤业有限公司（基建矿井）",
+        action_code="mine_stop_withdraw",
     )
     mine = client_for("mine") if "mine" in users else None
     assert mine is not None, User.objects.filter(username="mine").exists()
@@ -280,7 +294,9 @@ def test_cap_export_validates_and_examples_import(users, caochuan):
         assert cap.validate(data)["valid"], (path.name, cap.validate(data))
         result = cap.import_message(data)
         assert result["action"] in ("draft", "released"), path.name
-    assert Warning.objects.filter(cap_identifier="KSTO1055887203", state=WarningState.DRAFT).exists()
+    assert Warning.objects.filter(
+        cap_identifier="KSTO1055887203", state=WarningState.DRAFT
+    ).exists()
 
 
 HOSTILE = {

@@ -28,6 +28,8 @@ class Command(BaseCommand):
         try:
             result = cap.import_message(data, auto_release_from=release_from)
         except cap.CapError as exc:
-            self.stdout.write(json.dumps({"valid": False, "errors": exc.errors}, ensure_ascii=False))
+            self.stdout.write(
+                json.dumps({"valid": False, "errors": exc.errors}, ensure_ascii=False)
+            )
             sys.exit(1)
         self.stdout.write(json.dumps(result, ensure_ascii=False))
