@@ -677,7 +677,7 @@ def escalate_due(now: dt.datetime | None = None, batch: int = 5000) -> int:
     moved = 0
     with transaction.atomic():
         due = list(
-            WarningTarget.objects.select_for_update(skip_locked=True)
+            WarningTarget.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 state=TargetState.CALLING,
                 due_at__lte=now,
