@@ -23,17 +23,23 @@ Figures are merged into ``bench/results/warnings-<date>.json`` under the backend
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures
-import datetime as dt
-import json
-import os
-import platform
 import sys
-import tempfile
-import time
-from pathlib import Path
-from urllib.parse import urlparse
+
+# This file is named like the standard library's ``warnings``: drop its own folder from the
+# path before anything imports that module.
+if sys.path and sys.path[0].rstrip("/").endswith("bench"):
+    del sys.path[0]
+
+import argparse  # noqa: E402
+import concurrent.futures  # noqa: E402
+import datetime as dt  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlparse  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMITS = {"release_and_first_attempts_s": 10.0, "acks_per_s": 500.0, "escalation_sweep_s": 5.0}

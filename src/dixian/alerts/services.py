@@ -665,6 +665,20 @@ def _person_target(parent: WarningTarget, person: Person, now) -> WarningTarget:
     )
 
 
+def _update_grouped(rows, fields) -> None:
+    """Write changed rows with one UPDATE … WHERE pk IN (…) per distinct set of new values:
+    a sweep moves thousands of rows to a handful of value sets (``bulk_update``'s CASE per
+    row grows quadratically)."""
+    groups: dict[tuple, list[int]] = {}
+    for row in rows:
+        groups.setdefault(tuple(getattr(row, f) for f in fields), []).append(row.pk)
+    for values, ids in groups.items():
+        for start in range(0, len(ids), 900):
+            WarningTarget.objects.filter(pk__in=ids[start : start + 900]).update(
+                **dict(zip(fields, values, strict=True))
+            )
+
+
 def escalate_due(now: dt.datetime | None = None, batch: int = 5000) -> int:
     """Advance every silent original target whose wake clock ran out by one ladder step.
 
@@ -722,11 +736,7 @@ def escalate_due(now: dt.datetime | None = None, batch: int = 5000) -> int:
                 )
             changed.append(t)
             moved += 1
-        WarningTarget.objects.bulk_update(
-            changed,
-            ["state", "step", "due_at", "recalled_at", "escalated_at"],
-            batch_size=1000,
-        )
+        _update_grouped(changed, ("state", "step", "due_at", "recalled_at", "escalated_at"))
         made = WarningTarget.objects.bulk_create(children, batch_size=1000)
         rows = []
         warnings = {t.warning_id: t.warning for t in due}
