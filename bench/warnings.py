@@ -100,6 +100,7 @@ def main() -> int:
     parser.add_argument("--acks", type=int, default=2_000, help="acknowledgements to time")
     parser.add_argument("--workers", type=int, default=8, help="outbox delivery threads")
     args = parser.parse_args()
+    load_before = round(os.getloadavg()[0], 2)
 
     data_dir = tempfile.mkdtemp(prefix="dx-bench-warnings-")
     os.environ["DIXIAN_DATA_DIR"] = data_dir
@@ -225,6 +226,8 @@ def main() -> int:
         "checks_passed": ok,
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
+        # Other processes share the machine: the 1-minute load average before the run.
+        "load_average_1m": load_before,
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     results = ROOT / "bench" / "results"
