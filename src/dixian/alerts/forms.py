@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dixian.core import clock
@@ -14,6 +15,9 @@ from dixian.core.views.generic import ScopedModelForm
 
 from . import catalogue, geo
 from .models import TARGETABLE_ROLES, CapFeed, ContactEntry, Level
+
+# What <input type="datetime-local"> shows and sends (local time, no zone).
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 CHECKLIST = [
     ("people_moved", _("People in danger zones moved to safety")),
@@ -50,16 +54,18 @@ class WarningForm(forms.Form):
         initial=[r.value for r in TARGETABLE_ROLES],
     )
     effective_at = forms.DateTimeField(
-        label=_("Effective from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Effective from"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
     )
     expires_at = forms.DateTimeField(
-        label=_("Expires"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Expires"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = catalogue.type_choices()
-        now = clock.now().replace(second=0, microsecond=0)
+        now = timezone.localtime(clock.now()).replace(second=0, microsecond=0)
         self.fields["effective_at"].initial = now
         self.fields["expires_at"].initial = now + dt.timedelta(hours=24)
         for name, field in self.fields.items():
@@ -89,7 +95,8 @@ class UpdateForm(forms.Form):
     headline = forms.CharField(label=_("Headline"), max_length=200)
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}))
     expires_at = forms.DateTimeField(
-        label=_("Expires"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Expires"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
     )
 
     def __init__(self, *args, **kwargs):

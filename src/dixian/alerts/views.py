@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -216,7 +217,7 @@ class WarningUpdate(LoginRequiredMixin, View):
                 "level": warning.level,
                 "headline": warning.headline,
                 "text": warning.text,
-                "expires_at": warning.expires_at,
+                "expires_at": timezone.localtime(warning.expires_at),
             }
         )
         return render(request, "alerts/warning_update.html", {"w": warning, "form": form})
