@@ -341,3 +341,46 @@ def test_cap_cli(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         call_command("cap", "validate", str(bad))
     assert exc.value.code == 1
+
+
+def test_pages_draft_approve_release(users, client_for, caochuan):
+    duty, office = client_for("duty"), client_for("office")
+    page = duty.get(reverse("alerts:warning_add"))
+    assert page.status_code == 200 and 'type="datetime-local"' in page.content.decode()
+    response = duty.post(
+        reverse("alerts:warning_add"),
+        {
+            "kind": "rainstorm",
+            "level": "red",
+            "headline": "页面起草的预警",
+            "text": "正文",
+            "divisions": [caochuan.pk],
+            "roles": ["village_flood", "township_principal"],
+            "effective_at": "2026-07-20T09:00",
+            "expires_at": "2026-07-20T21:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    w = Warning.objects.get(headline="页面起草的预警")
+    assert w.effective_at == dt.datetime(2026, 7, 20, 1, 0, tzinfo=dt.UTC)  # Beijing time in
+    # Missing fields come back in Chinese on the field.
+    bad = duty.post(reverse("alerts:warning_add"), {"kind": "rainstorm"})
+    assert "该字段是必填项" in bad.content.decode()
+    duty.post(reverse("alerts:warning_approve", args=[w.pk]))
+    w.refresh_from_db()
+    assert w.state == WarningState.DRAFT  # the drafter cannot approve
+    office.post(reverse("alerts:warning_approve", args=[w.pk]))
+    office.post(reverse("alerts:warning_release", args=[w.pk]))
+    w.refresh_from_db()
+    assert w.state == WarningState.RELEASED
+    board = office.get(reverse("alerts:warning_detail", args=[w.pk])).content.decode()
+    assert "张立军（示例）" in board and "13911040101" in board
+    assert (
+        client_for("township").get(reverse("alerts:warning_detail", args=[w.pk])).status_code == 200
+    )
+    assert (
+        client_for("enterprise").get(reverse("alerts:warning_detail", args=[w.pk])).status_code
+        == 404
+    )
+    stats = office.get(reverse("alerts:stats") + "?days=3650").content.decode()
+    assert "曹川镇" in stats
