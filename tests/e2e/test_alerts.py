@@ -85,8 +85,9 @@ def server(tmp_path_factory):
 
 
 def server_python(server, code: str) -> str:
-    """Run Python inside the server's environment (its database) and return stdout."""
-    return subprocess.run(
+    """Run Python inside the server's environment (its database); return the last line printed
+    (``shell`` may print its own notes first)."""
+    out = subprocess.run(
         [sys.executable, "-m", "dixian.cli", "shell", "-c", code],
         env=server["env"],
         cwd=server["data_dir"],
@@ -94,6 +95,7 @@ def server_python(server, code: str) -> str:
         text=True,
         check=True,
     ).stdout.strip()
+    return out.splitlines()[-1] if out else ""
 
 
 def login_as(session, username):

@@ -153,37 +153,90 @@ def _seed(township) -> dict:
 
 
 def _past_warning(township) -> int:
-    """A yellow rainstorm warning of three days ago, released, mostly answered, expired."""
+    """A yellow rainstorm warning of three days ago, released, mostly answered, expired.
+
+    Written as plain rows (demo history, not actions anyone took), so the demo leaves the
+    audit chain as the core demo made it.
+    """
     from dixian.core import clock
-    from dixian.core.models import User
+    from dixian.core.models import Organisation, User
 
     from . import services
-    from .models import AckChannel, WarningTarget
+    from .models import (
+        EventKind,
+        TargetState,
+        Warning,
+        WarningEvent,
+        WarningState,
+        WarningTarget,
+    )
 
     drafter = User.objects.filter(username="duty").first()
     approver = User.objects.filter(username="office").first()
     if drafter is None or approver is None:
         return 0
     start = clock.now().replace(microsecond=0) - dt.timedelta(days=3)
-    with clock.frozen(start):
-        w = services.draft_warning(
-            actor=drafter,
-            kind="rainstorm",
-            level="yellow",
-            headline="平陆县气象台发布暴雨黄色预警信号（示例）",
-            text="预计未来6小时曹川镇降雨量将达50毫米以上，请做好防范。",
-            effective_at=start,
-            expires_at=start + dt.timedelta(hours=12),
-            divisions=[township],
+    w = Warning.objects.create(
+        number=f"PL-{start.year}-0000",
+        kind="rainstorm",
+        level="yellow",
+        headline="平陆县气象台发布暴雨黄色预警信号（示例）",
+        text="预计未来6小时曹川镇降雨量将达50毫米以上，请做好防范。",
+        area_desc=township.name,
+        roles=["township_principal", "village_flood", "reservoir", "check_dam"],
+        effective_at=start,
+        expires_at=start + dt.timedelta(hours=12),
+        wake_minutes=10,
+        state=WarningState.EXPIRED,
+        issuer=drafter.org or Organisation.objects.order_by("pk").first(),
+        drafter=drafter,
+        drafted_at=start - dt.timedelta(minutes=8),
+        approver=approver,
+        approved_at=start - dt.timedelta(minutes=3),
+        released_at=start,
+        closed_at=start + dt.timedelta(hours=12),
+        close_reason="有效期结束",
+    )
+    w.divisions.set([township])
+    plan, _enterprises = services.plan_targets(w)
+    events = []
+    for i, p in enumerate(plan):
+        answered = i < len(plan) - 1
+        at = start + dt.timedelta(minutes=1 + i, seconds=17 * i)
+        t = WarningTarget.objects.create(
+            warning=w,
+            person=p.person,
+            name=p.person.name[:50],
+            mobile=p.person.mobile,
+            role=p.role,
+            org=p.org,
+            division_id=p.division_id,
+            deputy=p.deputy,
+            superior=p.superior,
+            called_at=start,
+            state=TargetState.ACKNOWLEDGED if answered else TargetState.UNANSWERED,
+            acknowledged_at=at if answered else None,
+            ack_channel="link" if answered else "",
+            recalled_at=None if answered else start + dt.timedelta(minutes=10),
+            step=0 if answered else 1,
+            reply_code=f"{100000 + i}",
         )
-        services.approve_warning(actor=approver, warning=w)
-        services.release_warning(actor=approver, warning=w)
-    targets = list(WarningTarget.objects.filter(warning=w).order_by("pk"))
-    for i, t in enumerate(targets[:-1]):
-        with clock.frozen(start + dt.timedelta(minutes=1 + i, seconds=17 * i)):
-            services.acknowledge(target=t, channel=AckChannel.LINK)
-    with clock.frozen(start + dt.timedelta(minutes=6)):
-        services.escalate_due()
-    with clock.frozen(start + dt.timedelta(hours=13)):
-        services.expire_due()
+        events.append(WarningEvent(warning=w, target=t, at=start, kind=EventKind.CALLED))
+        if answered:
+            events.append(
+                WarningEvent(
+                    warning=w, target=t, at=at, kind=EventKind.ACKNOWLEDGED, channel="link"
+                )
+            )
+        else:
+            events.append(
+                WarningEvent(
+                    warning=w,
+                    target=t,
+                    at=start + dt.timedelta(minutes=10),
+                    kind=EventKind.RECALLED,
+                    channel="voice",
+                )
+            )
+    WarningEvent.objects.bulk_create(events)
     return 1
