@@ -76,6 +76,7 @@ class Channel(models.TextChoices):
     INAPP = "inapp", _("In-app")
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
+    VOICE = "voice", _("Voice call")
     WECOM = "wecom", _("WeCom robot")
     DINGTALK = "dingtalk", _("DingTalk robot")
     FEISHU = "feishu", _("Feishu robot")

@@ -518,6 +518,16 @@ class Message(models.Model):
         on_delete=models.CASCADE,
         related_name="messages",
     )
+    # People without a login (village cadres, reservoir keepers) are reached by SMS or voice:
+    # ``person`` names them and ``address`` holds the number.
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
     endpoint = models.ForeignKey(
         ChannelEndpoint,
         verbose_name=_("endpoint"),

@@ -1,5 +1,21 @@
 """The notification outbox: services write Message rows; the worker delivers them."""
 
-from .outbox import deliver_due, deliver_message, enqueue, mark_read, unread_count
+from .outbox import (
+    deliver_due,
+    deliver_message,
+    enqueue,
+    enqueue_bulk,
+    gateway_for,
+    mark_read,
+    unread_count,
+)
 
-__all__ = ["deliver_due", "deliver_message", "enqueue", "mark_read", "unread_count"]
+__all__ = [
+    "deliver_due",
+    "deliver_message",
+    "enqueue",
+    "enqueue_bulk",
+    "gateway_for",
+    "mark_read",
+    "unread_count",
+]

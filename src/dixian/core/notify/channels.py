@@ -12,7 +12,9 @@ Robot formats follow each vendor's custom-robot webhook:
   msg="")); ``code`` (or the older ``StatusCode``) 0 on success.
 
 The SMS gateway is any HTTP endpoint that takes ``{"phone", "text", "message_id"}`` as JSON
-with the endpoint's secret as a bearer token and answers ``{"code": 0}`` on success.
+with the endpoint's secret as a bearer token and answers ``{"code": 0}`` on success. The
+voice-call gateway (a text-to-speech call, the stronger channel of 叫应) takes the same body
+plus ``"kind": "voice"`` and answers the same way.
 
 Every sender returns ``(status_code, detail)`` for the delivery log, or raises
 ``DeliveryError``; the outbox decides whether to retry.
@@ -128,6 +130,20 @@ def send_sms(msg, endpoint, *, timeout):
     return _check_code(status, answer)
 
 
+def send_voice(msg, endpoint, *, timeout):
+    """A text-to-speech phone call through the configured HTTP voice gateway."""
+    if not msg.address:
+        raise DeliveryError("recipient has no phone number", permanent=True)
+    headers = {"Authorization": f"Bearer {endpoint.secret}"} if endpoint.secret else {}
+    status, answer = _post_json(
+        endpoint.url,
+        {"phone": msg.address, "text": _text(msg), "message_id": msg.pk, "kind": "voice"},
+        timeout=timeout,
+        headers=headers,
+    )
+    return _check_code(status, answer)
+
+
 def send_wecom(msg, endpoint, *, timeout):
     """WeCom group robot, markdown message."""
     content = f"**{msg.subject}**\n{msg.body}" + (f"\n[{msg.link}]({msg.link})" if msg.link else "")
@@ -183,6 +199,7 @@ def send_feishu(msg, endpoint, *, timeout):
 SENDERS = {
     Channel.EMAIL: send_email,
     Channel.SMS: send_sms,
+    Channel.VOICE: send_voice,
     Channel.WECOM: send_wecom,
     Channel.DINGTALK: send_dingtalk,
     Channel.FEISHU: send_feishu,

@@ -23,6 +23,9 @@ from ..choices import Channel, MessageState
 from ..models import ChannelEndpoint, DeliveryAttempt, Message
 from .channels import ROBOT_CHANNELS, DeliveryError, send
 
+# Channels delivered to a phone number through an HTTP gateway endpoint of the same kind.
+PHONE_CHANNELS = frozenset({Channel.SMS, Channel.VOICE})
+
 log = logging.getLogger(__name__)
 
 # How long a claim keeps other workers off a message. A worker that dies mid-send leaves the
@@ -36,9 +39,14 @@ def _address_for(user, channel: str) -> str:
     person = getattr(user, "person", None)
     if channel == Channel.EMAIL:
         return user.email or (person.email if person else "")
-    if channel == Channel.SMS:
+    if channel in PHONE_CHANNELS:
         return person.mobile if person else ""
     return ""
+
+
+def gateway_for(channel: str):
+    """The enabled gateway endpoint of a phone channel (SMS, voice): the oldest one."""
+    return ChannelEndpoint.objects.filter(kind=channel, enabled=True).order_by("pk").first()
 
 
 def _unique(objects):
@@ -60,6 +68,7 @@ def enqueue(
     endpoints=(),
     org=None,
     dedupe_key: str | None = None,
+    people=(),
 ) -> list[Message]:
     """Write outbox rows for each recipient × channel and each robot endpoint.
 
@@ -67,6 +76,9 @@ def enqueue(
     worker after the transaction commits; the sweeper retries what failed. Robot channels in
     ``channels`` are ignored for people (robots post to a group: pass ``endpoints``), and
     endpoints that are not group robots are ignored (the SMS gateway is found per message).
+
+    ``people`` are ``Person`` rows reached by phone (SMS, voice) whether or not they have a
+    login; pass users in ``recipients`` for the in-app inbox.
 
     With a ``dedupe_key``, each recipient × channel and each endpoint gets the message at
     most once, however often (or however concurrently) the caller enqueues it. Returns the
@@ -96,6 +108,26 @@ def enqueue(
                     org=org or user.org,
                 )
             )
+    for person in _unique(people):
+        # A person without a login is reached on the phone channels only.
+        for channel in dict.fromkeys(channels):
+            if channel not in PHONE_CHANNELS:
+                continue
+            key = f"{dedupe_key}:p{person.pk}:{channel}" if dedupe_key else None
+            rows.append(
+                Message(
+                    channel=channel,
+                    person=person,
+                    address=person.mobile,
+                    subject=subject[:200],
+                    body=body,
+                    link=link[:300],
+                    next_attempt_at=now,
+                    created_at=now,
+                    dedupe_key=key,
+                    org=org or person.org,
+                )
+            )
     for endpoint in _unique(endpoints):
         if endpoint.kind not in ROBOT_CHANNELS:
             log.warning("enqueue: endpoint %s is not a group robot; skipped", endpoint.pk)
@@ -122,6 +154,28 @@ def enqueue(
 
         # robust: the rows are committed; if the queue is down the sweeper still sends them.
         transaction.on_commit(lambda: deliver_messages(pending), robust=True)
+    return written
+
+
+def enqueue_bulk(rows: list[Message], *, deliver: bool = True) -> list[Message]:
+    """Insert many prepared outbox rows at once (a warning to thousands of people).
+
+    Rows carry no dedupe key (the caller guarantees one row per purpose, e.g. one per
+    叫应 call); pending rows are handed to the worker after commit, in chunks.
+    """
+    now = clock.now()
+    for row in rows:
+        row.created_at = row.created_at or now
+        if row.state == MessageState.PENDING and row.next_attempt_at is None:
+            row.next_attempt_at = now
+    written = Message.objects.bulk_create(rows, batch_size=1000)
+    pending = [r.pk for r in written if r.state == MessageState.PENDING and r.pk]
+    if deliver and pending:
+        from ..tasks import deliver_messages
+
+        for start in range(0, len(pending), 500):
+            chunk = pending[start : start + 500]
+            transaction.on_commit(lambda chunk=chunk: deliver_messages(chunk), robust=True)
     return written
 
 
@@ -186,14 +240,14 @@ def attempt(msg: Message, now: dt.datetime) -> bool:
     permanent = False
     try:
         endpoint = msg.endpoint
-        if endpoint is None and msg.channel == Channel.SMS:
-            endpoint = (
-                ChannelEndpoint.objects.filter(kind=Channel.SMS, enabled=True)
-                .order_by("pk")
-                .first()
-            )
+        if endpoint is None and msg.channel in PHONE_CHANNELS:
+            endpoint = gateway_for(msg.channel)
             if endpoint is None:
-                raise DeliveryError("no SMS gateway is configured")
+                raise DeliveryError(
+                    "no SMS gateway is configured"
+                    if msg.channel == Channel.SMS
+                    else "no voice-call gateway is configured"
+                )
         if endpoint is not None and not endpoint.enabled:
             raise DeliveryError("endpoint disabled")
         status_code, detail = send(msg, endpoint, timeout=settings.OUTBOX_HTTP_TIMEOUT)

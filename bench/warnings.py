@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Benchmark: a red warning to 10,000 叫应 targets — release, dispatch, acknowledge, escalate.
+
+    PYTHONPATH=src .venv/bin/python bench/warnings.py                          # SQLite
+    PYTHONPATH=src .venv/bin/python bench/warnings.py \
+        --database-url postgres://postgres@127.0.0.1:5432/dx_bench_warnings   # PostgreSQL
+
+Each run makes a fresh database (a temporary SQLite file, or drops and recreates the named
+PostgreSQL database), migrates it, loads the Pinglu demo, adds N fictional village cadres
+(each with a deputy) to the 叫应 directory of a bench township, and points the SMS and voice
+gateways at a loopback fake gateway (``core/tests/fakegateway.py``). It then times:
+
+1. ``release_warning`` of a red rainstorm warning (all target, event and outbox rows written)
+   plus the first delivery attempt of every SMS (outbox workers: a thread pool calling
+   ``deliver_message``, as the huey workers do) — limit 10 s;
+2. acknowledgements through the one-tap link endpoint (HTTP POST through Django's full stack,
+   in-process client) — at least 500 per second;
+3. one escalation sweep over N silent targets (``escalate_due`` six minutes later: N voice
+   calls written) — limit 5 s.
+
+Figures are merged into ``bench/results/warnings-<date>.json`` under the backend's name.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# This file is named like the standard library's ``warnings``: drop its own folder from the
+# path before anything imports that module.
+if sys.path and sys.path[0].rstrip("/").endswith("bench"):
+    del sys.path[0]
+
+import argparse  # noqa: E402
+import concurrent.futures  # noqa: E402
+import datetime as dt  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlparse  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMITS = {"release_and_first_attempts_s": 10.0, "acks_per_s": 500.0, "escalation_sweep_s": 5.0}
+
+
+def fresh_postgres(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def build_directory(n: int):
+    """A bench township with one village and N cadres (and N deputies) in the directory."""
+    from dixian.alerts.models import ContactEntry, TargetRole
+    from dixian.core.choices import DivisionLevel, OrgKind
+    from dixian.core.models import Division, Organisation, Person
+
+    county = Division.objects.get(code="140829")
+    town = Division.objects.create(
+        code="140829999", name="基准镇", level=DivisionLevel.TOWNSHIP, parent=county
+    )
+    village = Division.objects.create(
+        code="140829999001", name="基准村", level=DivisionLevel.VILLAGE, parent=town
+    )
+    org = Organisation.objects.create(
+        name="基准村村民委员会", kind=OrgKind.VILLAGE_COMMITTEE, division=village
+    )
+    people = Person.objects.bulk_create(
+        [Person(name=f"干部{i:05d}", org=org, mobile=f"1380000{i:04d}") for i in range(n)]
+        + [Person(name=f"副职{i:05d}", org=org, mobile=f"1390000{i:04d}") for i in range(n)],
+        batch_size=2000,
+    )
+    ContactEntry.objects.bulk_create(
+        [
+            ContactEntry(
+                division=village,
+                role=TargetRole.VILLAGE_FLOOD,
+                person=people[i],
+                deputy=people[n + i],
+                org=org,
+            )
+            for i in range(n)
+        ],
+        batch_size=2000,
+    )
+    return town
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--targets", type=int, default=10_000)
+    parser.add_argument("--acks", type=int, default=2_000, help="acknowledgements to time")
+    parser.add_argument("--workers", type=int, default=8, help="outbox delivery threads")
+    args = parser.parse_args()
+    load_before = round(os.getloadavg()[0], 2)
+
+    data_dir = tempfile.mkdtemp(prefix="dx-bench-warnings-")
+    os.environ["DIXIAN_DATA_DIR"] = data_dir
+    os.environ["DIXIAN_DEMO"] = "1"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dixian.settings")
+    if args.database_url:
+        fresh_postgres(args.database_url)
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    sys.path.insert(0, str(ROOT / "src"))
+    from django.core.management import call_command
+    from django.db import connection, connections
+    from django.test import Client
+
+    from dixian.alerts import services
+    from dixian.alerts.models import TargetState, WarningTarget
+    from dixian.core import clock, demo
+    from dixian.core.choices import Channel, MessageState
+    from dixian.core.models import ChannelEndpoint, Message, User
+    from dixian.core.notify import deliver_message
+    from dixian.core.tests.fakegateway import FakeGateway
+
+    call_command("migrate", verbosity=0)
+    demo.seed()
+    town = build_directory(args.targets)
+    gateway = FakeGateway().start()
+    ChannelEndpoint.objects.create(kind=Channel.SMS, name="bench sms", url=gateway.url)
+    ChannelEndpoint.objects.create(kind=Channel.VOICE, name="bench voice", url=gateway.url)
+    duty, office = User.objects.get(username="duty"), User.objects.get(username="office")
+    start = clock.now()
+    w = services.draft_warning(
+        actor=duty,
+        kind="rainstorm",
+        level="red",
+        headline="基准镇暴雨红色预警（基准测试）",
+        text="基准测试",
+        effective_at=start,
+        expires_at=start + dt.timedelta(hours=12),
+        divisions=[town],
+        roles=["village_flood"],
+    )
+    services.approve_warning(actor=office, warning=w)
+
+    # 1. Release + first delivery attempts.
+    t0 = time.perf_counter()
+    summary = services.release_warning(actor=office, warning=w)
+    t_release = time.perf_counter() - t0
+    sms_ids = list(
+        Message.objects.filter(channel=Channel.SMS, person__org__division__parent=town)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+    def deliver(ids):
+        try:
+            return sum(1 for pk in ids if deliver_message(pk))
+        finally:
+            connections.close_all()
+
+    chunks = [sms_ids[i :: args.workers] for i in range(args.workers)]
+    with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:
+        delivered = sum(pool.map(deliver, chunks))
+    t_first = time.perf_counter() - t0
+    attempted = Message.objects.filter(pk__in=sms_ids, attempts__gte=1).count()
+    gateway_hits = len(gateway.requests)
+
+    # 2. Acknowledgements through the link endpoint.
+    targets = list(
+        WarningTarget.objects.filter(warning=w).order_by("pk").values_list("pk", flat=True)
+    )[: args.acks]
+    urls = [f"/alerts/a/{services.ack_token(pk)}/" for pk in targets]
+    client = Client()
+    t0 = time.perf_counter()
+    statuses = [client.post(url, {"do": "ack"}).status_code for url in urls]
+    t_acks = time.perf_counter() - t0
+    acked = WarningTarget.objects.filter(pk__in=targets, state=TargetState.ACKNOWLEDGED).count()
+
+    # 3. One escalation sweep over N silent targets (the acknowledged ones are re-opened).
+    WarningTarget.objects.filter(warning=w).update(
+        state=TargetState.CALLING, acknowledged_at=None, step=0, due_at=start
+    )
+    silent = WarningTarget.objects.filter(warning=w, state=TargetState.CALLING).count()
+    t0 = time.perf_counter()
+    swept = services.escalate_due(start + dt.timedelta(minutes=6), batch=max(silent, 5000))
+    t_sweep = time.perf_counter() - t0
+    voice = Message.objects.filter(
+        channel=Channel.VOICE, person__org__division__parent=town, state=MessageState.PENDING
+    ).count()
+    gateway.stop()
+
+    ok = (
+        summary["targets"] == args.targets
+        and attempted == len(sms_ids) == args.targets
+        and delivered == args.targets
+        and acked == len(targets)
+        and all(s == 302 for s in statuses)
+        and swept == silent == args.targets
+        and voice == args.targets
+    )
+    figures = {
+        "backend": connection.vendor,
+        "targets": args.targets,
+        "release_s": round(t_release, 3),
+        "release_and_first_attempts_s": round(t_first, 3),
+        "first_attempts_delivered": delivered,
+        "gateway_requests": gateway_hits,
+        "delivery_workers": args.workers,
+        "acks_timed": len(urls),
+        "acks_s": round(t_acks, 3),
+        "acks_per_s": round(len(urls) / t_acks, 1),
+        "escalation_sweep_targets": silent,
+        "escalation_sweep_s": round(t_sweep, 3),
+        "limits": LIMITS,
+        "within_limits": {
+            "release_and_first_attempts": t_first <= LIMITS["release_and_first_attempts_s"],
+            "acks": len(urls) / t_acks >= LIMITS["acks_per_s"],
+            "escalation_sweep": t_sweep <= LIMITS["escalation_sweep_s"],
+        },
+        "checks_passed": ok,
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        # Other processes share the machine: the 1-minute load average before the run.
+        "load_average_1m": load_before,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    results = ROOT / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    target = results / f"warnings-{dt.date.today().isoformat()}.json"
+    merged = json.loads(target.read_text()) if target.exists() else {}
+    merged[connection.vendor] = figures
+    target.write_text(json.dumps(merged, ensure_ascii=False, indent=2) + "\n")
+    print(json.dumps(figures, ensure_ascii=False))
+    return 0 if ok and all(figures["within_limits"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

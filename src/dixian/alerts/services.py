@@ -1,0 +1,948 @@
+"""Alerts services: every state change of a warning and its 叫应 goes through here.
+
+Lifecycle (the notice's （二十）: 直达基层责任人的预警"叫应"和跟踪反馈机制):
+
+- ``draft_warning`` → ``approve_warning`` (a second person, never the drafter) →
+  ``release_warning``: targets from area × roles, one outbox SMS each (plus the in-app inbox
+  for people with a login), the wake clock started (``due_at``), 响应 duties for the
+  targeted enterprises.
+- ``escalate_due`` (the deadline handler): a target silent past the wake target is called
+  again by voice, then the next person on the ladder (deputy, then superior;
+  ``settings.ALERTS_LADDER``); an exhausted ladder marks the target unanswered.
+- ``acknowledge`` (link, SMS reply code, signed-in page, API), ``submit_feedback`` (回应),
+  ``confirm_response`` (响应, e.g. 停产撤人 with the number withdrawn).
+- ``make_update`` (raise or lower the level: a new draft linked to the earlier warning, which
+  is superseded when the update is released), ``cancel_warning``, ``expire_due``.
+
+Every step writes a ``WarningEvent`` (有叫有应有记录) and an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from dixian.core import audit, clock
+from dixian.core.choices import Action, Channel, MessageState, OrgKind, PositionKind
+from dixian.core.models import Division, Message, Organisation, Person, Position, User
+from dixian.core.notify import enqueue, enqueue_bulk
+
+from . import catalogue, geo
+from .models import (
+    AckChannel,
+    ContactEntry,
+    EnterpriseResponse,
+    EventKind,
+    Feedback,
+    ResponseState,
+    TargetRole,
+    TargetState,
+    Warning,
+    WarningEvent,
+    WarningState,
+    WarningTarget,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LADDER = ("voice", "deputy", "superior")
+ACK_SALT = "dixian.alerts.ack"
+
+
+class WarningClosed(Exception):
+    """The warning was cancelled, superseded or has expired: nothing more to acknowledge."""
+
+
+def ladder() -> tuple[str, ...]:
+    """The escalation ladder after the first call: ``voice`` (call the same person again by
+    voice), ``deputy``, ``superior`` — in the configured order."""
+    return tuple(getattr(settings, "ALERTS_LADDER", DEFAULT_LADDER))
+
+
+def wake_minutes_for(level: str) -> int:
+    """The wake target of a level (长治/朔州: 5 分钟内叫醒); ``ALERTS_WAKE_MINUTES`` overrides."""
+    override = getattr(settings, "ALERTS_WAKE_MINUTES", {}) or {}
+    if level in override:
+        return int(override[level])
+    entry = catalogue.level(level)
+    return int(entry["wake_minutes"]) if entry else 5
+
+
+def base_url() -> str:
+    return (
+        getattr(settings, "DIXIAN_BASE_URL", "") or os.environ.get("DIXIAN_BASE_URL", "")
+    ).rstrip("/")
+
+
+def ack_token(target_id: int) -> str:
+    return signing.Signer(salt=ACK_SALT).sign(str(target_id))
+
+
+def target_for_token(token: str) -> WarningTarget | None:
+    try:
+        pk = int(signing.Signer(salt=ACK_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+    return WarningTarget.objects.select_related("warning").filter(pk=pk).first()
+
+
+def ack_link(target_id: int) -> str:
+    return base_url() + reverse("alerts:ack", args=[ack_token(target_id)])
+
+
+def _reply_code() -> str:
+    return f"{secrets.randbelow(900000) + 100000}"
+
+
+def _next_number(now) -> str:
+    year = now.year
+    prefix = f"PL-{year}-"
+    last = (
+        Warning.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+    ).first()
+    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{seq:04d}"
+
+
+def _event(warning, kind, target=None, channel="", detail="", at=None) -> WarningEvent:
+    return WarningEvent(
+        warning=warning,
+        target=target,
+        at=at or clock.now(),
+        kind=kind,
+        channel=channel,
+        detail=detail[:300],
+    )
+
+
+def _check_change(actor, warning):
+    if (
+        actor is not None
+        and not Warning.objects.restrict(actor, Action.CHANGE).filter(pk=warning.pk).exists()
+    ):
+        raise PermissionDenied
+
+
+# ---------------------------------------------------------------- drafting and approval
+
+
+def validate_fields(*, kind, level, effective_at, expires_at, divisions, polygon):
+    errors = {}
+    if catalogue.warning_type(kind) is None:
+        errors["kind"] = _("Unknown warning type.")
+    elif not catalogue.valid_level(kind, level):
+        errors["level"] = _("This warning type has no %(level)s level.") % {
+            "level": catalogue.label(catalogue.level(level)) or level
+        }
+    if expires_at <= effective_at:
+        errors["expires_at"] = _("The warning must expire after it takes effect.")
+    if polygon:
+        problem = geo.polygon_problem(polygon)
+        if problem:
+            errors["polygon"] = problem
+    if not divisions and not polygon:
+        errors["divisions"] = _("Choose townships or villages, or draw the area on the map.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def draft_warning(
+    *,
+    actor,
+    kind: str,
+    level: str,
+    headline: str,
+    text: str,
+    effective_at: dt.datetime,
+    expires_at: dt.datetime,
+    divisions=(),
+    polygon=None,
+    roles=None,
+    instruction: str = "",
+    area_desc: str = "",
+    issuer=None,
+    previous=None,
+    source: str = "manual",
+    cap: dict | None = None,
+) -> Warning:
+    """Write a draft warning (草稿). The drafter's organisation issues it."""
+    divisions = list(divisions)
+    validate_fields(
+        kind=kind,
+        level=level,
+        effective_at=effective_at,
+        expires_at=expires_at,
+        divisions=divisions,
+        polygon=polygon,
+    )
+    issuer = issuer or getattr(actor, "org", None)
+    if issuer is None:
+        issuer = Organisation.objects.filter(kind=OrgKind.GOVERNMENT).order_by("pk").first()
+    if actor is not None and not Warning.scope_may_create(actor):
+        raise PermissionDenied
+    now = clock.now()
+    warning = Warning.objects.create(
+        number=_next_number(now),
+        kind=kind,
+        level=level,
+        headline=headline[:200],
+        text=text,
+        instruction=instruction,
+        polygon=polygon or None,
+        area_desc=area_desc[:500] or "、".join(d.name for d in divisions)[:500],
+        roles=list(roles) if roles else [r.value for r in TargetRole if r != "escalation"],
+        effective_at=effective_at,
+        expires_at=expires_at,
+        wake_minutes=wake_minutes_for(level),
+        issuer=issuer,
+        drafter=actor,
+        drafted_at=now,
+        previous=previous,
+        source=source,
+        **(cap or {}),
+    )
+    warning.divisions.set(divisions)
+    audit.record(
+        action="warning.draft",
+        obj=warning,
+        actor=actor,
+        after={"kind": kind, "level": level, "divisions": [d.pk for d in divisions]},
+    )
+    return warning
+
+
+@transaction.atomic
+def approve_warning(*, actor, warning: Warning) -> Warning:
+    """A second person approves the draft (审核); the drafter may not approve their own."""
+    _check_change(actor, warning)
+    if actor is not None and warning.drafter_id == actor.pk:
+        raise ValidationError(_("A warning must be approved by someone other than its drafter."))
+    moved = Warning.objects.filter(pk=warning.pk, state=WarningState.DRAFT).update(
+        state=WarningState.APPROVED, approver=actor, approved_at=clock.now()
+    )
+    if not moved:
+        raise ValidationError(_("Only a draft can be approved."))
+    warning.refresh_from_db()
+    audit.record(
+        action="warning.approve",
+        obj=warning,
+        actor=actor,
+        before={"state": WarningState.DRAFT},
+        after={"state": warning.state},
+    )
+    return warning
+
+
+# ---------------------------------------------------------------- targets
+
+
+def area_division_ids(warning: Warning) -> set[int]:
+    """Divisions in the area: chosen ones with everything below them, plus those whose
+    centre lies inside the drawn polygon (with their subtrees)."""
+    roots = list(warning.divisions.all())
+    if warning.polygon:
+        for d in Division.objects.filter(latitude__isnull=False, longitude__isnull=False):
+            if geo.contains(warning.polygon, float(d.latitude), float(d.longitude)):
+                roots.append(d)
+    if not roots:
+        return set()
+    q = Q()
+    for d in roots:
+        q |= Q(path__startswith=d.path)
+    return set(Division.objects.filter(q).values_list("pk", flat=True))
+
+
+def _townships_of(division_ids) -> set[int]:
+    ids = set()
+    for d in Division.objects.filter(pk__in=division_ids).select_related("parent"):
+        if d.level == "township":
+            ids.add(d.pk)
+        elif d.level == "village" and d.parent_id:
+            ids.add(d.parent_id)
+    return ids
+
+
+def _industry_codes(enterprise) -> set[str]:
+    codes = set()
+    for ind in enterprise.industries.all():
+        codes.add(ind.code)
+        if ind.parent_id:
+            codes.add(ind.parent.code)
+    return codes
+
+
+def area_enterprises(warning: Warning, division_ids=None):
+    """Enterprises located in the area (by division, or inside the polygon)."""
+    division_ids = area_division_ids(warning) if division_ids is None else division_ids
+    found = {}
+    base = Organisation.objects.filter(kind=OrgKind.ENTERPRISE, is_active=True).prefetch_related(
+        "industries__parent"
+    )
+    for e in base.filter(division__in=division_ids):
+        found[e.pk] = e
+    if warning.polygon:
+        for e in base.filter(latitude__isnull=False, longitude__isnull=False):
+            if geo.contains(warning.polygon, float(e.latitude), float(e.longitude)):
+                found[e.pk] = e
+    return list(found.values())
+
+
+def _guarantors(enterprise_ids) -> list[Person]:
+    """包保 leaders of the enterprises, from the duties app when it offers them."""
+    try:
+        from dixian.duties.selectors import guarantor_people_for
+    except (ImportError, AttributeError):
+        return []
+    try:
+        found = guarantor_people_for(list(enterprise_ids))
+    except Exception:  # another app's selector must not stop a warning
+        log.exception("guarantor_people_for failed")
+        return []
+    people = []
+    for item in found or []:
+        person = item.get("person") if isinstance(item, dict) else item
+        if isinstance(person, Person):
+            people.append(person)
+    return people
+
+
+@dataclass
+class Planned:
+    person: Person
+    role: str
+    org: Organisation | None
+    division_id: int | None
+    deputy: Person | None = None
+    superior: Person | None = None
+
+
+def plan_targets(warning: Warning) -> tuple[list[Planned], list]:
+    """Who is called for this warning (area × roles), and the enterprises in the area with
+    the affected industries. Each person once (the first role found wins)."""
+    roles = set(warning.roles or [])
+    division_ids = area_division_ids(warning)
+    townships = _townships_of(division_ids)
+    planned: dict[int, Planned] = {}
+
+    def add(person, role, org, division_id, deputy=None, superior=None):
+        if person is None or person.pk in planned or not person.is_active:
+            return
+        planned[person.pk] = Planned(person, role, org, division_id, deputy, superior)
+
+    township_principals: dict[int, Person] = {}
+    entries = (
+        ContactEntry.objects.filter(is_active=True, role__in=roles)
+        .filter(
+            Q(division__in=division_ids)
+            | Q(role=TargetRole.TOWNSHIP_PRINCIPAL, division__in=townships)
+        )
+        .select_related("person", "deputy", "superior", "org")
+        .order_by("role", "pk")
+    )
+    for e in entries:
+        if e.role == TargetRole.TOWNSHIP_PRINCIPAL:
+            township_principals.setdefault(e.division_id, e.person)
+        add(e.person, e.role, e.org, e.division_id, e.deputy, e.superior)
+
+    def positions(kind, org_kind, divisions):
+        return (
+            Position.objects.filter(
+                kind=kind, org__kind=org_kind, org__division__in=divisions, person__is_active=True
+            )
+            .select_related("person", "org")
+            .order_by("pk")
+        )
+
+    if TargetRole.TOWNSHIP_PRINCIPAL in roles:
+        for p in positions(PositionKind.PRINCIPAL, OrgKind.TOWNSHIP_GOVERNMENT, townships):
+            township_principals.setdefault(p.org.division_id, p.person)
+            add(p.person, TargetRole.TOWNSHIP_PRINCIPAL, p.org, p.org.division_id)
+    if TargetRole.VILLAGE_FLOOD in roles:
+        for p in (
+            Position.objects.filter(
+                kind=PositionKind.FLOOD_CONTROL,
+                org__division__in=division_ids,
+                person__is_active=True,
+            )
+            .select_related("person", "org")
+            .order_by("pk")
+        ):
+            add(p.person, TargetRole.VILLAGE_FLOOD, p.org, p.org.division_id)
+
+    affected = catalogue.affected_industries(warning.kind, warning.level)
+    enterprises = [
+        e for e in area_enterprises(warning, division_ids) if _industry_codes(e) & affected
+    ]
+    if TargetRole.ENTERPRISE_PRINCIPAL in roles and enterprises:
+        ids = [e.pk for e in enterprises]
+        deputies = {}
+        for p in Position.objects.filter(
+            org__in=ids,
+            kind__in=[PositionKind.DEPUTY, PositionKind.SAFETY_DIRECTOR],
+            person__is_active=True,
+        ).select_related("person"):
+            deputies.setdefault(p.org_id, p.person)
+        for p in (
+            Position.objects.filter(org__in=ids, kind=PositionKind.PRINCIPAL)
+            .select_related("person", "org", "org__division")
+            .order_by("org__name", "pk")
+        ):
+            division = p.org.division
+            township_id = (
+                division.pk
+                if division and division.level == "township"
+                else (division.parent_id if division else None)
+            )
+            add(
+                p.person,
+                TargetRole.ENTERPRISE_PRINCIPAL,
+                p.org,
+                p.org.division_id,
+                deputies.get(p.org_id),
+                township_principals.get(township_id),
+            )
+    if TargetRole.GUARANTOR in roles and enterprises:
+        for person in _guarantors(e.pk for e in enterprises):
+            add(person, TargetRole.GUARANTOR, person.org, None)
+    return list(planned.values()), enterprises
+
+
+def _message_text(warning: Warning, code: str, link: str, prefix: str = "") -> tuple[str, str]:
+    subject = f"{prefix}【{warning.level_label}{_('warning')}】{warning.headline}"
+    body = _("%(text)s Tap to acknowledge: %(link)s or reply %(code)s by SMS. (%(number)s)") % {
+        "text": warning.text[:140],
+        "link": link,
+        "code": code,
+        "number": warning.number,
+    }
+    return subject, body
+
+
+def _users_by_person(person_ids) -> dict[int, User]:
+    return {
+        u.person_id: u for u in User.objects.filter(person_id__in=list(person_ids), is_active=True)
+    }
+
+
+def _call_messages(warning, targets, channels, prefix="") -> list[Message]:
+    """Outbox rows for calling each target: the phone channels, and the inbox for users."""
+    users = _users_by_person(t.person_id for t in targets if t.person_id)
+    now = clock.now()
+    rows = []
+    for t in targets:
+        link = ack_link(t.pk)
+        subject, body = _message_text(warning, t.reply_code, link, prefix)
+        for channel in channels:
+            rows.append(
+                Message(
+                    channel=channel,
+                    person_id=t.person_id,
+                    recipient=users.get(t.person_id),
+                    address=t.mobile,
+                    subject=subject[:200],
+                    body=body,
+                    link=link[:300],
+                    created_at=now,
+                    org_id=t.org_id,
+                )
+            )
+        user = users.get(t.person_id)
+        if user is not None and Channel.SMS in channels:
+            rows.append(
+                Message(
+                    channel=Channel.INAPP,
+                    recipient=user,
+                    person_id=t.person_id,
+                    subject=subject[:200],
+                    body=body,
+                    link=reverse("alerts:ack", args=[ack_token(t.pk)]),
+                    state=MessageState.DELIVERED,
+                    delivered_at=now,
+                    created_at=now,
+                    org_id=t.org_id,
+                )
+            )
+    return rows
+
+
+def _make_responses(warning: Warning, enterprises) -> int:
+    rules = catalogue.responses(warning.kind, warning.level)
+    rows = []
+    for e in enterprises:
+        codes = _industry_codes(e)
+        for rule in rules:
+            if codes & set(rule["industries"]):
+                rows.append(
+                    EnterpriseResponse(
+                        warning=warning,
+                        enterprise=e,
+                        action_code=rule["code"],
+                        action=rule["zh"][:300],
+                        needs_headcount=bool(rule.get("headcount")),
+                    )
+                )
+    EnterpriseResponse.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+@transaction.atomic
+def release_warning(*, actor, warning: Warning) -> dict:
+    """Release an approved warning (发布): compute and call its targets, create the enterprises'
+    required actions, start every wake clock. An update supersedes the warning it updates."""
+    _check_change(actor, warning)
+    now = clock.now()
+    moved = Warning.objects.filter(pk=warning.pk, state=WarningState.APPROVED).update(
+        state=WarningState.RELEASED, released_at=now
+    )
+    if not moved:
+        raise ValidationError(_("Only an approved warning can be released."))
+    warning.refresh_from_db()
+    if warning.previous_id:
+        _close(
+            warning.previous,
+            WarningState.UPDATED,
+            _("Superseded by %(n)s") % {"n": warning.number},
+            actor=actor,
+            notify=False,
+        )
+    plan, enterprises = plan_targets(warning)
+    due = now + dt.timedelta(minutes=warning.wake_minutes)
+    targets = WarningTarget.objects.bulk_create(
+        [
+            WarningTarget(
+                warning=warning,
+                person=p.person,
+                name=p.person.name[:50],
+                mobile=p.person.mobile,
+                role=p.role,
+                org=p.org,
+                division_id=p.division_id,
+                deputy=p.deputy,
+                superior=p.superior,
+                called_at=now,
+                due_at=due,
+                reply_code=_reply_code(),
+            )
+            for p in plan
+        ],
+        batch_size=1000,
+    )
+    enqueue_bulk(_call_messages(warning, targets, (Channel.SMS,)))
+    WarningEvent.objects.bulk_create(
+        [_event(warning, EventKind.CALLED, t, Channel.SMS, at=now) for t in targets],
+        batch_size=1000,
+    )
+    responses = _make_responses(warning, enterprises)
+    from dixian.core.deadlines import schedule_at
+
+    schedule_at(due)
+    summary = {"targets": len(targets), "responses": responses, "due_at": due}
+    audit.record(
+        action="warning.release",
+        obj=warning,
+        actor=actor,
+        before={"state": WarningState.APPROVED},
+        after={"state": warning.state, **summary},
+    )
+    return summary
+
+
+# ---------------------------------------------------------------- acknowledgement
+
+
+def acknowledge(*, target: WarningTarget, channel: str, actor=None) -> bool:
+    """Record that the target answered (应). False when it had already answered.
+
+    An answer after escalation still counts for the person (and is shown as late); a
+    deputy's or superior's answer covers the silent person they were called for.
+    """
+    now = clock.now()
+    with transaction.atomic():
+        warning = Warning.objects.only("pk", "state", "number").get(pk=target.warning_id)
+        if warning.state != WarningState.RELEASED:
+            raise WarningClosed
+        moved = WarningTarget.objects.filter(pk=target.pk, acknowledged_at__isnull=True).update(
+            state=TargetState.ACKNOWLEDGED, acknowledged_at=now, ack_channel=channel, due_at=None
+        )
+        if not moved:
+            return False
+        late = target.escalated_at is not None or target.state == TargetState.UNANSWERED
+        events = [
+            _event(
+                warning,
+                EventKind.ACKNOWLEDGED,
+                target,
+                channel,
+                _("after escalation") if late else "",
+                now,
+            )
+        ]
+        if target.escalated_from_id:
+            parent_moved = WarningTarget.objects.filter(
+                pk=target.escalated_from_id, state=TargetState.CALLING
+            ).update(state=TargetState.COVERED, covered_at=now, due_at=None)
+            if parent_moved:
+                events.append(
+                    _event(
+                        warning,
+                        EventKind.COVERED,
+                        WarningTarget(pk=target.escalated_from_id),
+                        channel,
+                        target.name,
+                        now,
+                    )
+                )
+        else:
+            WarningTarget.objects.filter(escalated_from=target, state=TargetState.CALLING).update(
+                state=TargetState.CANCELLED, due_at=None
+            )
+        WarningEvent.objects.bulk_create(events)
+        audit.record(
+            action="warningtarget.acknowledge",
+            obj=target,
+            actor=actor,
+            object_repr=f"{warning.number} {target.name}",
+            after={"channel": channel, "at": now, "late": late},
+            org_id=target.org_id,
+        )
+    return True
+
+
+def acknowledge_by_sms(*, phone: str, text: str) -> WarningTarget | None:
+    """An inbound SMS (from the gateway): the reply code in the text acknowledges the open
+    call of that phone number carrying the code."""
+    digits = "".join(ch if ch.isdigit() else " " for ch in text or "").split()
+    phone = "".join(ch for ch in phone or "" if ch.isdigit())[-11:]
+    if not phone:
+        return None
+    for code in digits:
+        if len(code) != 6:
+            continue
+        target = (
+            WarningTarget.objects.filter(
+                reply_code=code,
+                mobile__endswith=phone,
+                warning__state=WarningState.RELEASED,
+            )
+            .order_by("-called_at", "-pk")
+            .first()
+        )
+        if target is not None:
+            acknowledge(target=target, channel=AckChannel.SMS)
+            return target
+    return None
+
+
+# ---------------------------------------------------------------- escalation (deadline)
+
+
+def _person_target(parent: WarningTarget, person: Person, now) -> WarningTarget:
+    return WarningTarget(
+        warning_id=parent.warning_id,
+        person=person,
+        name=person.name[:50],
+        mobile=person.mobile,
+        role=TargetRole.ESCALATION,
+        org_id=person.org_id,
+        division_id=parent.division_id,
+        escalated_from=parent,
+        called_at=now,
+        reply_code=_reply_code(),
+    )
+
+
+def _update_grouped(rows, fields) -> None:
+    """Write changed rows with one UPDATE … WHERE pk IN (…) per distinct set of new values:
+    a sweep moves thousands of rows to a handful of value sets (``bulk_update``'s CASE per
+    row grows quadratically)."""
+    groups: dict[tuple, list[int]] = {}
+    for row in rows:
+        groups.setdefault(tuple(getattr(row, f) for f in fields), []).append(row.pk)
+    for values, ids in groups.items():
+        for start in range(0, len(ids), 900):
+            WarningTarget.objects.filter(pk__in=ids[start : start + 900]).update(
+                **dict(zip(fields, values, strict=True))
+            )
+
+
+def escalate_due(now: dt.datetime | None = None, batch: int = 5000) -> int:
+    """Advance every silent original target whose wake clock ran out by one ladder step.
+
+    Set-based (thousands of targets per sweep): due rows are locked (PostgreSQL: FOR UPDATE
+    SKIP LOCKED; SQLite: the IMMEDIATE write transaction), re-checked, advanced together;
+    a second sweeper finds nothing left to do.
+    """
+    now = now or clock.now()
+    steps = ladder()
+    moved = 0
+    with transaction.atomic():
+        due = list(
+            WarningTarget.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                state=TargetState.CALLING,
+                due_at__lte=now,
+                escalated_from__isnull=True,
+                warning__state=WarningState.RELEASED,
+            )
+            .select_related("warning", "deputy", "superior")
+            .order_by("due_at", "pk")[:batch]
+        )
+        if not due:
+            return 0
+        voice, children, events, changed = [], [], [], []
+        for t in due:
+            w = t.warning
+            wake = dt.timedelta(minutes=w.wake_minutes)
+            action = None
+            while t.step < len(steps):
+                name = steps[t.step]
+                t.step += 1
+                if name == "voice" and t.mobile:
+                    action = "voice"
+                    break
+                nxt = t.deputy if name == "deputy" else t.superior if name == "superior" else None
+                if nxt is not None and nxt.is_active:
+                    action = nxt
+                    break
+            if action is None:
+                t.state = TargetState.UNANSWERED
+                t.due_at = None
+                events.append(_event(w, EventKind.UNANSWERED, t, at=now))
+            elif action == "voice":
+                t.recalled_at = now
+                t.due_at = now + wake
+                voice.append(t)
+                events.append(_event(w, EventKind.RECALLED, t, Channel.VOICE, at=now))
+            else:
+                t.escalated_at = t.escalated_at or now
+                t.due_at = now + wake
+                children.append(_person_target(t, action, now))
+                events.append(
+                    _event(w, EventKind.ESCALATED, t, Channel.SMS, f"→ {action.name}", at=now)
+                )
+            changed.append(t)
+            moved += 1
+        _update_grouped(changed, ("state", "step", "due_at", "recalled_at", "escalated_at"))
+        made = WarningTarget.objects.bulk_create(children, batch_size=1000)
+        rows = []
+        warnings = {t.warning_id: t.warning for t in due}
+        by_warning: dict[int, tuple[list, list]] = {}
+        for t in voice:
+            by_warning.setdefault(t.warning_id, ([], []))[0].append(t)
+        for c in made:
+            by_warning.setdefault(c.warning_id, ([], []))[1].append(c)
+            events.append(_event(warnings[c.warning_id], EventKind.CALLED, c, Channel.SMS, at=now))
+        for warning_id, (recalls, calls) in by_warning.items():
+            w = warnings[warning_id]
+            rows += _call_messages(w, recalls, (Channel.VOICE,), _("[Second call] "))
+            rows += _call_messages(w, calls, (Channel.SMS, Channel.VOICE), _("[Escalated] "))
+        enqueue_bulk(rows)
+        WarningEvent.objects.bulk_create(events, batch_size=1000)
+        audit.record(
+            action="warning.escalate",
+            object_type="alerts.warningtarget",
+            object_repr=_("Call-and-answer escalation sweep"),
+            after={
+                "advanced": moved,
+                "recalled": len(voice),
+                "escalated": len(made),
+                "unanswered": moved - len(voice) - len(made),
+            },
+        )
+    nxt = min((t.due_at for t in changed if t.due_at), default=None)
+    if nxt is not None:
+        from dixian.core.deadlines import schedule_at
+
+        schedule_at(nxt)
+    return moved
+
+
+# ---------------------------------------------------------------- closing
+
+
+def _close(warning: Warning, state: str, reason: str, *, actor=None, notify=True) -> int:
+    now = clock.now()
+    before = warning.state
+    moved = Warning.objects.filter(
+        pk=warning.pk, state__in=[WarningState.DRAFT, WarningState.APPROVED, WarningState.RELEASED]
+    ).update(state=state, closed_at=now, close_reason=reason[:300])
+    if not moved:
+        return 0
+    warning.refresh_from_db()
+    calling = list(WarningTarget.objects.filter(warning=warning, state=TargetState.CALLING))
+    end_state = TargetState.UNANSWERED if state == WarningState.EXPIRED else TargetState.CANCELLED
+    WarningTarget.objects.filter(pk__in=[t.pk for t in calling]).update(
+        state=end_state, due_at=None
+    )
+    kind = EventKind.UNANSWERED if state == WarningState.EXPIRED else EventKind.CANCELLED
+    WarningEvent.objects.bulk_create(
+        [_event(warning, kind, t, detail=reason, at=now) for t in calling], batch_size=1000
+    )
+    EnterpriseResponse.objects.filter(warning=warning, state=ResponseState.PENDING).update(
+        state=ResponseState.CANCELLED
+    )
+    if notify and before == WarningState.RELEASED and state == WarningState.CANCELLED:
+        people = Person.objects.filter(
+            pk__in=WarningTarget.objects.filter(warning=warning).values("person")
+        )
+        enqueue(
+            subject=_("[Cancelled] %(headline)s") % {"headline": warning.headline},
+            body=_("Warning %(number)s is cancelled: %(reason)s")
+            % {"number": warning.number, "reason": reason},
+            people=people,
+            channels=(Channel.SMS,),
+            org=warning.issuer,
+            dedupe_key=f"alerts-cancel:{warning.pk}",
+        )
+    audit.record(
+        action=f"warning.{state}",
+        obj=warning,
+        actor=actor,
+        before={"state": before},
+        after={"state": state, "reason": reason, "calls_closed": len(calling)},
+    )
+    return len(calling)
+
+
+@transaction.atomic
+def cancel_warning(*, actor, warning: Warning, reason: str) -> int:
+    """Cancel (解除/撤销) a warning at any stage; open calls are withdrawn, targets told."""
+    _check_change(actor, warning)
+    if warning.state in (WarningState.UPDATED, WarningState.CANCELLED, WarningState.EXPIRED):
+        raise ValidationError(_("This warning is already closed."))
+    return _close(warning, WarningState.CANCELLED, reason or _("Cancelled"), actor=actor)
+
+
+def expire_due(now: dt.datetime | None = None) -> int:
+    """Released warnings past their validity expire; silent calls end unanswered."""
+    now = now or clock.now()
+    done = 0
+    for warning in Warning.objects.filter(state=WarningState.RELEASED, expires_at__lte=now):
+        with transaction.atomic():
+            if Warning.objects.filter(pk=warning.pk, state=WarningState.RELEASED).exists():
+                _close(warning, WarningState.EXPIRED, _("Validity ended"))
+                done += 1
+    return done
+
+
+@transaction.atomic
+def make_update(
+    *, actor, warning: Warning, level: str, headline: str, text: str, expires_at=None
+) -> Warning:
+    """Raise or lower the level (变更): a new draft linked to the released warning; releasing
+    it supersedes the earlier one."""
+    _check_change(actor, warning)
+    if warning.state != WarningState.RELEASED:
+        raise ValidationError(_("Only a released warning can be updated."))
+    return draft_warning(
+        actor=actor,
+        kind=warning.kind,
+        level=level,
+        headline=headline,
+        text=text,
+        effective_at=clock.now(),
+        expires_at=expires_at or warning.expires_at,
+        divisions=list(warning.divisions.all()),
+        polygon=warning.polygon,
+        roles=warning.roles,
+        instruction=warning.instruction,
+        area_desc=warning.area_desc,
+        issuer=warning.issuer,
+        previous=warning,
+    )
+
+
+# ---------------------------------------------------------------- 回应 and 响应
+
+
+@transaction.atomic
+def submit_feedback(
+    *, warning: Warning, text: str, checklist=(), photo=None, target=None, actor=None
+) -> Feedback:
+    """A target reports the measures taken (回应)."""
+    if warning.state not in (WarningState.RELEASED, WarningState.EXPIRED):
+        raise WarningClosed
+    name = target.name if target else (str(actor) if actor else "")
+    org = target.org if target else getattr(actor, "org", None)
+    fb = Feedback(
+        warning=warning,
+        target=target,
+        org=org,
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+        author_name=name[:50],
+        text=text,
+        checklist=list(checklist),
+        created_at=clock.now(),
+    )
+    if photo:
+        fb.photo = photo
+    fb.save()
+    WarningEvent.objects.create(
+        warning=warning,
+        target=target,
+        at=fb.created_at,
+        kind=EventKind.FEEDBACK,
+        detail=text[:300],
+    )
+    audit.record(
+        action="feedback.submit",
+        obj=fb,
+        actor=actor,
+        after={"warning": warning.pk, "checklist": list(checklist)},
+        org_id=getattr(org, "pk", None),
+    )
+    return fb
+
+
+@transaction.atomic
+def confirm_response(*, actor, response: EnterpriseResponse, people_withdrawn=None, note=""):
+    """A targeted enterprise confirms a required action (响应), e.g. 停产撤人 with the number
+    of people withdrawn."""
+    if (
+        not EnterpriseResponse.objects.restrict(actor, Action.CHANGE)
+        .filter(pk=response.pk)
+        .exists()
+    ):
+        raise PermissionDenied
+    if response.needs_headcount and people_withdrawn is None:
+        raise ValidationError({"people_withdrawn": _("Enter the number of people withdrawn.")})
+    now = clock.now()
+    moved = EnterpriseResponse.objects.filter(pk=response.pk, state=ResponseState.PENDING).update(
+        state=ResponseState.CONFIRMED,
+        people_withdrawn=people_withdrawn,
+        note=note[:500],
+        confirmed_at=now,
+        confirmed_by=actor,
+    )
+    if not moved:
+        raise ValidationError(_("This action is no longer waiting for confirmation."))
+    response.refresh_from_db()
+    WarningEvent.objects.create(
+        warning_id=response.warning_id,
+        at=now,
+        kind=EventKind.RESPONSE,
+        detail=f"{response.enterprise} · {response.action_label}"
+        + (f" · {people_withdrawn}" if people_withdrawn is not None else ""),
+    )
+    audit.record(
+        action="response.confirm",
+        obj=response,
+        actor=actor,
+        before={"state": ResponseState.PENDING},
+        after={"state": response.state, "people_withdrawn": people_withdrawn},
+    )
+    return response
