@@ -5,83 +5,14 @@ board shows it, and the coal mine confirms 停产撤人."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import conftest as e2e
 
 PASSWORD = "Dixian@2024"
-# The machine is shared: give `dixian run` (migrate + demo + gunicorn) longer to come up than
-# the suite's default before giving up.
-STARTUP_SECONDS = 900
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The suite's real server (conftest ``server``), with a longer start-up allowance."""
-    data_dir = tmp_path_factory.mktemp("e2e-alerts")
-    port = e2e._free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DIXIAN_TESTING",)}
-    env.update({"DIXIAN_DEMO": "1", "DIXIAN_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    db_url = os.environ.get("DATABASE_URL", "")
-    if db_url.startswith("postgres"):
-        env["DATABASE_URL"] = e2e._fresh_postgres_url(db_url)
-    else:
-        env.pop("DATABASE_URL", None)
-    log = open(data_dir / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dixian.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=data_dir,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + STARTUP_SECONDS
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("dixian run exited:\n" + (data_dir / "server.log").read_text())
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(1)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start:\n" + (data_dir / "server.log").read_text())
-    users = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "dixian.cli", "seed-demo", "--list-users"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=data_dir,
-        ).stdout
-    )
-    yield {
-        "url": base,
-        "users": {u["username"]: u for u in users},
-        "data_dir": data_dir,
-        "env": env,
-        "proc": proc,
-    }
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
 
 
 def server_python(server, code: str) -> str:

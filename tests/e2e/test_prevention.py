@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from .conftest import Session, _free_port, _fresh_postgres_url
+from .conftest import Session
 
 PASSWORD = "Dixian@2024"
 
@@ -30,66 +23,6 @@ def png(size=(60, 40), colour="orange") -> bytes:
 
 def upload(name="photo.png", data=None, mime="image/png"):
     return {"name": name, "mimeType": mime, "buffer": data if data is not None else png()}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The shared ``server`` fixture, with a longer start-up allowance: on a machine shared by
-    several test runs, migrate + collectstatic + the demo seed can take more than the two
-    minutes the shared fixture waits (E2E_START_SECONDS, default 600)."""
-    data_dir = tmp_path_factory.mktemp("e2e-prevention")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DIXIAN_TESTING",)}
-    env.update({"DIXIAN_DEMO": "1", "DIXIAN_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    db_url = os.environ.get("DATABASE_URL", "")
-    if db_url.startswith("postgres"):
-        env["DATABASE_URL"] = _fresh_postgres_url(db_url)
-    else:
-        env.pop("DATABASE_URL", None)
-    log = open(data_dir / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dixian.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=data_dir,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + int(os.environ.get("E2E_START_SECONDS", "600"))
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("dixian run exited:\n" + (data_dir / "server.log").read_text())
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start:\n" + (data_dir / "server.log").read_text())
-    listed = subprocess.run(
-        [sys.executable, "-m", "dixian.cli", "seed-demo", "--list-users"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=data_dir,
-    ).stdout
-    yield {
-        "url": base,
-        "users": {u["username"]: u for u in json.loads(listed)},
-        "data_dir": data_dir,
-        "env": env,
-        "proc": proc,
-    }
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
 
 
 @pytest.fixture
