@@ -182,3 +182,23 @@ def send_drill_reminders(*, actor, rows) -> int:
             n += 1
     audit.record(action="drill.remind", object_type="emergency.drillrule", after={"orgs": n})
     return n
+
+
+class _CountyWide:
+    """The whole county, for scheduled jobs that act for no particular user."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    role = "admin"
+    org = None
+    pk = None
+
+
+def remind_due_drills(day: dt.date | None = None) -> int:
+    """The daily job: remind every organisation whose drill is due or late. The dedupe key
+    (rule, organisation, due date) makes each reminder go out once per due date, however
+    often this runs."""
+    from . import selectors
+
+    return send_drill_reminders(actor=None, rows=selectors.compliance(_CountyWide(), day=day))

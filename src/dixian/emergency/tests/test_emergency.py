@@ -184,3 +184,26 @@ def test_nearest_resources(users, client_for):
     names = [t["name"] for t in client_for("enterprise").get(
         "/emergency/nearest/?lat=34.85&lng=111.23").json()["teams"]]  # fmt: skip
     assert names == ["河源氧化铝企业专职救援队（示例）"]
+
+
+@pytest.mark.django_db
+def test_daily_job_reminds_the_county_once_per_due_date(users):
+    gov = Organisation.objects.get(name="平陆县人民政府")
+    assert county_row(users["office"])["status"] == "due"
+    before = Message.objects.filter(recipient__org=gov).count()
+    sent = services.remind_due_drills()
+    assert sent >= 1
+    got = Message.objects.filter(recipient__org=gov).count() - before
+    assert got >= 1  # the county government's users are told
+    services.remind_due_drills()  # the next day's run for the same due date adds nothing
+    assert Message.objects.filter(recipient__org=gov).count() - before == got
+
+
+def test_the_daily_job_is_scheduled():
+    # The consumer (`dixian worker`, djhuey's run_huey) autodiscovers each app's tasks module.
+    from django.utils.module_loading import autodiscover_modules
+    from huey.contrib.djhuey import HUEY
+
+    autodiscover_modules("tasks")
+    assert "sweep_every_minute" in {t.name for t in HUEY._registry.periodic_tasks}
+    assert "daily_drill_reminders" in {t.name for t in HUEY._registry.periodic_tasks}
