@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core.choices import Role
 from dixian.core.models import Industry, Organisation
@@ -269,7 +270,7 @@ class InvestigationState(models.TextChoices):
     OPEN = "open", _("Investigating")
     REPORTED = "reported", _("Report submitted")
     REPLIED = "replied", _("Government replied")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case state", "Closed")
 
 
 class Nature(models.TextChoices):

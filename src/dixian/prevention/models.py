@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core.models import Organisation, Person
 from dixian.core.scoping import ScopedQuerySet
@@ -353,7 +354,7 @@ class HazardState(models.TextChoices):
     REPORTED = "reported", _("Double-reported")
     LISTED = "listed", _("Listed for supervision")
     COMPLETED = "completed", _("Completion reported")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("hazard state", "Closed")
 
 
 OPEN_STATES = [s for s in HazardState.values if s != HazardState.CLOSED]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dixian.core import clock
 from dixian.core.choices import Action, OrgKind
@@ -208,7 +209,10 @@ def trend(user, *, weeks: int = 12, base=None, open_now: int | None = None) -> d
         "labels": [w.strftime("%m-%d") for w in week_starts],
         "series": [
             {"name": _("Found"), "values": [found.get(w, 0) for w in week_starts]},
-            {"name": _("Closed"), "values": [closed.get(w, 0) for w in week_starts]},
+            {
+                "name": pgettext("hazard state", "Closed"),
+                "values": [closed.get(w, 0) for w in week_starts],
+            },
             {"name": _("Open at week end"), "values": open_end},
         ],
     }

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 
 from dixian.core import clock
@@ -392,7 +392,7 @@ def _stats_xlsx(user, data):
         (_("Year"), data["year"]),
         (_("Found"), data["found"]),
         (_("of which major"), data["found_major"]),
-        (_("Closed"), data["closed"]),
+        (pgettext("hazard state", "Closed"), data["closed"]),
         (_("Closed on time"), data["on_time"]),
         (_("On-time rate (%)"), data["on_time_rate"] if data["on_time_rate"] is not None else ""),
         (_("Major hazards under supervision"), data["supervised"]),
@@ -403,7 +403,7 @@ def _stats_xlsx(user, data):
         ws.cell(row=ws.max_row, column=1).font = bold
     ws.column_dimensions["A"].width = 34
     months = wb.create_sheet(_("By month")[:31])
-    months.append([_("Month"), _("Found"), _("Closed")])
+    months.append([_("Month"), _("Found"), pgettext("hazard state", "Closed")])
     for m in data["months"]:
         months.append([m["month"], m["found"], m["closed"]])
     sup = wb.create_sheet(_("Under supervision")[:31])
