@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: a red warning to 10,000 叫应 targets — release, dispatch, acknowledge, escalate.
 
-    PYTHONPATH=src .venv/bin/python bench/warnings.py                          # SQLite
-    PYTHONPATH=src .venv/bin/python bench/warnings.py \
+    PYTHONPATH=src .venv/bin/python bench/warning_release.py                          # SQLite
+    PYTHONPATH=src .venv/bin/python bench/warning_release.py \
         --database-url postgres://postgres@127.0.0.1:5432/dx_bench_warnings   # PostgreSQL
 
 Each run makes a fresh database (a temporary SQLite file, or drops and recreates the named
