@@ -1,5 +1,6 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core.filtersets import StyledFilterSet
 
@@ -7,7 +8,9 @@ from .models import Accident, AccidentKind, Category, ClockState, Grade
 
 
 class AccidentFilterSet(StyledFilterSet):
-    grade = django_filters.ChoiceFilter(label=_("grade"), choices=Grade.choices)
+    grade = django_filters.ChoiceFilter(
+        label=pgettext_lazy("accident", "grade"), choices=Grade.choices
+    )
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=AccidentKind.choices)
     category = django_filters.ChoiceFilter(label=_("category"), choices=Category.choices)
     late = django_filters.BooleanFilter(label=_("late clock"), method="filter_late")

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core.choices import OrgKind
 from dixian.core.views.generic import ScopedModelForm
@@ -135,8 +136,10 @@ class DateForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    item = forms.ChoiceField(label=_("item"), choices=FourNoItem.choices)
-    evidence = forms.CharField(label=_("evidence"), widget=forms.Textarea(attrs={"rows": 2}))
+    item = forms.ChoiceField(label=pgettext_lazy("accident", "item"), choices=FourNoItem.choices)
+    evidence = forms.CharField(
+        label=pgettext_lazy("accident", "evidence"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 def style(form):

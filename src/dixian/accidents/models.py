@@ -47,9 +47,9 @@ GRADE_BADGES = {
 
 
 class Level(models.TextChoices):
-    COUNTY = "county", _("County")
+    COUNTY = "county", pgettext_lazy("accident", "County")
     CITY = "city", _("Districted city")
-    PROVINCE = "province", _("Province")
+    PROVINCE = "province", pgettext_lazy("accident", "Province")
     STATE_COUNCIL = "state_council", _("State Council")
 
 
@@ -112,10 +112,14 @@ class Accident(models.Model):
     # Times of the chain
     learned_at = models.DateTimeField(_("time the unit learned of it"))
     received_at = models.DateTimeField(_("time the county received the report"))
-    reporter = models.CharField(_("reported by"), max_length=100, blank=True)
+    reporter = models.CharField(
+        pgettext_lazy("accident", "reported by"), max_length=100, blank=True
+    )
     reporter_phone = models.CharField(_("reporter's phone"), max_length=40, blank=True)
     # Computed live from the figures (standards.accident.grade)
-    grade = models.CharField(_("grade"), max_length=20, choices=Grade.choices, editable=False)
+    grade = models.CharField(
+        pgettext_lazy("accident", "grade"), max_length=20, choices=Grade.choices, editable=False
+    )
     report_up_to = models.CharField(
         _("must be reported up to"), max_length=16, choices=Level.choices, editable=False
     )
@@ -125,7 +129,7 @@ class Accident(models.Model):
     late_reported = models.BooleanField(_("late report (迟报)"), default=False, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
+        verbose_name=pgettext_lazy("accident", "recorded by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -179,7 +183,7 @@ FORWARD_KIND_OF_LEVEL = {
 
 class ClockState(models.TextChoices):
     RUNNING = "running", _("Running")
-    OVERDUE = "overdue", _("Overdue")
+    OVERDUE = "overdue", pgettext_lazy("accident", "Overdue")
     MET = "met", _("Met")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -365,12 +369,14 @@ class ClosureEvidence(models.Model):
         on_delete=models.CASCADE,
         related_name="evidence",
     )
-    item = models.CharField(_("item"), max_length=12, choices=FourNoItem.choices)
-    evidence = models.TextField(_("evidence"))
-    recorded_at = models.DateTimeField(_("recorded"))
+    item = models.CharField(
+        pgettext_lazy("accident", "item"), max_length=12, choices=FourNoItem.choices
+    )
+    evidence = models.TextField(pgettext_lazy("accident", "evidence"))
+    recorded_at = models.DateTimeField(pgettext_lazy("accident", "recorded"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
+        verbose_name=pgettext_lazy("accident", "recorded by"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
@@ -409,8 +415,8 @@ class AccountabilityDecision(models.Model):
     accident = models.ForeignKey(
         Accident, verbose_name=_("accident"), on_delete=models.CASCADE, related_name="decisions"
     )
-    person_name = models.CharField(_("person"), max_length=100, blank=True)
-    person_post = models.CharField(_("post"), max_length=100, blank=True)
+    person_name = models.CharField(pgettext_lazy("accident", "person"), max_length=100, blank=True)
+    person_post = models.CharField(pgettext_lazy("accident", "post"), max_length=100, blank=True)
     org = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
@@ -511,7 +517,10 @@ class Bulletin(models.Model):
     body = models.TextField(_("text"))
     industries = models.ManyToManyField(Industry, verbose_name=_("industries"), related_name="+")
     issuer = models.ForeignKey(
-        Organisation, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+        Organisation,
+        verbose_name=pgettext_lazy("accident", "issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dixian.core import audit, clock, deadlines
 from dixian.core.choices import Action, OrgKind, Role
@@ -445,7 +446,7 @@ def add_evidence(*, actor, inv: Investigation, item: str, evidence: str) -> Clos
     if item not in FourNoItem.values:
         raise ValidationError({"item": _("Unknown item.")})
     if not evidence.strip():
-        raise ValidationError({"evidence": _("Describe the evidence.")})
+        raise ValidationError({"evidence": pgettext("accident", "Describe the evidence.")})
     ev = ClosureEvidence.objects.create(
         investigation=inv,
         item=item,

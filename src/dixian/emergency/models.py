@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core.models import Organisation
 from dixian.core.scoping import ScopedQuerySet
@@ -79,7 +80,7 @@ class Plan(models.Model):
     """An emergency plan (应急预案) of the county, a department, a township or an enterprise."""
 
     owner = _org_fk(_("organisation"), "emergency_plans")
-    title = models.CharField(_("plan title"), max_length=200)
+    title = models.CharField(pgettext_lazy("emergency", "plan title"), max_length=200)
     number = models.CharField(_("document number"), max_length=60, blank=True)
     level = models.CharField(_("plan level"), max_length=20, choices=PlanLevel.choices)
     kind = models.CharField(_("plan kind"), max_length=16, choices=PlanKind.choices)
@@ -214,7 +215,7 @@ class Drill(models.Model):
         related_name="drills",
     )
     title = models.CharField(_("drill title"), max_length=200)
-    held_on = models.DateField(_("held on"), db_index=True)
+    held_on = models.DateField(pgettext_lazy("emergency", "held on"), db_index=True)
     scope = models.CharField(_("drill kind"), max_length=16, choices=DrillScope.choices)
     form = models.CharField(_("form"), max_length=16, choices=DrillForm.choices)
     location = models.CharField(_("place"), max_length=200, blank=True)
@@ -301,7 +302,7 @@ class DrillRule(models.Model):
     )
     calendar_year = models.BooleanField(_("calendar year"), default=False)
     basis = models.CharField(_("basis"), max_length=300, blank=True)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("emergency", "active"), default=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_public = True
@@ -436,14 +437,17 @@ class ReserveItem(models.Model):
 
 class StockMovement(models.Model):
     item = models.ForeignKey(
-        ReserveItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="movements"
+        ReserveItem,
+        verbose_name=pgettext_lazy("emergency", "item"),
+        on_delete=models.CASCADE,
+        related_name="movements",
     )
     at = models.DateTimeField(_("time"))
     delta = models.DecimalField(_("change"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=200)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
+        verbose_name=pgettext_lazy("emergency", "by"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core.models import Organisation
 from dixian.core.scoping import ScopedQuerySet, is_county_wide, visible_org_ids
@@ -268,7 +269,7 @@ class Licence(models.Model):
     )
     recorded_by_org = models.ForeignKey(
         Organisation,
-        verbose_name=_("recorded by"),
+        verbose_name=pgettext_lazy("enterprise", "recorded by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

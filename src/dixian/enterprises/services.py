@@ -10,6 +10,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dixian.core import audit, clock
 from dixian.core.choices import Action, OrgKind, Role
@@ -249,7 +250,7 @@ def _licence_link(licence: Licence) -> str:
 def push_licence(licence: Licence, *, creating: bool) -> int:
     """Put the licence in the inbox of every supervising department's users at once."""
     recipients = licence_recipients(licence)
-    verb = _("recorded") if creating else _("changed")
+    verb = _("recorded") if creating else pgettext("enterprise", "changed")
     subject = _("Licence %(verb)s: %(enterprise)s · %(type)s") % {
         "verb": verb,
         "enterprise": licence.enterprise.name,

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core.choices import OrgKind
 from dixian.core.models import Industry, Organisation, Person
@@ -736,7 +737,9 @@ class ScoreCycle(models.Model):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to"))
     points = models.PositiveSmallIntegerField(_("points"), default=0)
-    threshold = models.PositiveSmallIntegerField(_("threshold"), default=12)
+    threshold = models.PositiveSmallIntegerField(
+        pgettext_lazy("workforce", "threshold"), default=12
+    )
     state = models.CharField(
         _("state"), max_length=12, choices=CycleState.choices, default=CycleState.OPEN
     )
@@ -772,12 +775,12 @@ class ScoreDeduction(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
+        verbose_name=pgettext_lazy("workforce", "recorded by"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    recorded_at = models.DateTimeField(_("recorded"))
+    recorded_at = models.DateTimeField(pgettext_lazy("workforce", "recorded"))
 
     objects = ScopedQuerySet.as_manager()
     scope_org_field = "cycle__enterprise"

@@ -1,5 +1,6 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core import navigation
 from dixian.core.choices import Role
@@ -106,7 +107,12 @@ for order, (label, name, icon, roles) in enumerate(
         (_("Certificates"), "workforce:certificate_list", "certificate", None),
         (_("Training records"), "workforce:trainingrecord_list", "school", None),
         (_("Posts"), "workforce:post_list", "briefcase", None),
-        (_("Safety staff"), "workforce:safetystaff_list", "user-shield", None),
+        (
+            pgettext_lazy("workforce", "Safety staff"),
+            "workforce:safetystaff_list",
+            "user-shield",
+            None,
+        ),
         (_("Safety organisations"), "workforce:safetyorganisation_list", "building", None),
         (_("Rule breaches (三违)"), "workforce:rulebreach_list", "alert-triangle", None),
     ]

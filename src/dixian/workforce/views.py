@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
 from dixian.core.choices import Action, OrgKind
@@ -104,7 +104,7 @@ class SafetyOrganisationDetail(ObjectDetailView):
     model = SafetyOrganisation
     related = [
         (
-            gettext_lazy("Safety staff"),
+            pgettext_lazy("workforce", "Safety staff"),
             lambda obj, user: (
                 SafetyStaff.objects.restrict(user)
                 .filter(enterprise=obj.enterprise)
