@@ -41,7 +41,7 @@ from dixian.core.notify import enqueue
 from dixian.standards import gb18218, risk
 from dixian.standards.errors import StandardsError
 
-from . import criteria, uploads
+from . import criteria, summary, uploads
 from .models import (
     Filing,
     Hazard,
@@ -431,6 +431,7 @@ def transition(*, actor, hazard: Hazard, action: str, **data) -> Hazard:
         if hazard is None or not Hazard.objects.restrict(actor).filter(pk=hazard.pk).exists():
             raise Http404
         check_transition(actor, hazard, action)
+        counted_as = summary.key_of(hazard)
         before = audit.snapshot(hazard)
         before_state = hazard.state
         target = TRANSITIONS[action][2]
@@ -522,6 +523,7 @@ def transition(*, actor, hazard: Hazard, action: str, **data) -> Hazard:
             hazard.closed_on_time = hazard.escalation_level == 0
             hazard.next_escalation_at = None
         hazard.save()
+        summary.move(counted_as, summary.key_of(hazard), hazard.found_at)
         _step(hazard, action, before_state, actor, note or data.get("report", "") or "")
         audit.record(
             action=f"hazard.{action}",
@@ -683,6 +685,7 @@ def _open(
         department=supervising_department(enterprise),
         risk_point=risk_point,
     )
+    summary.move(None, summary.key_of(hazard), hazard.found_at)
     _save_photos(hazard, photos, HazardPhoto.Stage.BEFORE)
     HazardStep.objects.create(
         hazard=hazard,
