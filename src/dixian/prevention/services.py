@@ -658,10 +658,13 @@ def _open(
         raise ValidationError({"title": _("Give the hazard a title.")})
     codes = list(dict.fromkeys(criteria_codes or ()))
     if level == HazardLevel.MAJOR:
-        unknown = [c for c in codes if c not in criteria.index()]
+        unknown = [c for c in codes if c not in criteria.selectable()]
         if unknown:
             raise ValidationError(
-                {"criteria": _("Unknown criteria: %(codes)s") % {"codes": ", ".join(unknown)}}
+                {
+                    "criteria": _("Unknown or superseded criteria: %(codes)s")
+                    % {"codes": ", ".join(unknown)}
+                }
             )
         if not codes:
             raise ValidationError(

@@ -347,6 +347,14 @@ class Board(LoginRequiredMixin, View):
         return render(request, "prevention/board.html", {"board": data, "now": clock.now()})
 
 
+class CriteriaCatalogues(LoginRequiredMixin, View):
+    """The determination standards' catalogues: document, edition, source, and whether the
+    list is complete (a partial one says what is missing)."""
+
+    def get(self, request):
+        return render(request, "prevention/criteria.html", {"catalogues": criteria.catalogues()})
+
+
 class Stats(LoginRequiredMixin, View):
     def get(self, request):
         year = _int(request.GET.get("year"), clock.now().astimezone(selectors.time_zone()).year)
