@@ -37,5 +37,6 @@ class PreventionConfig(AppConfig):
                 "publicreport.receive": _("public report received"),
                 "publicreport.accept": _("public report accepted"),
                 "publicreport.dismiss": _("public report dismissed"),
+                "publicreport.forward": _("public report forwarded"),
             }
         )

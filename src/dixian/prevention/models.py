@@ -464,9 +464,10 @@ class Hazard(models.Model):
                 name="prev_hazard_open_idx",
                 condition=Q(is_open=True),
             ),
-            # Today's deadlines on the board (overdue is worked out against the clock).
+            # Today's deadlines on the board (overdue is worked out against the clock): an
+            # index-only scan.
             models.Index(
-                fields=["due_at"],
+                fields=["due_at", "enterprise", "department", "level"],
                 name="prev_hazard_open_due_idx",
                 condition=Q(is_open=True),
             ),
@@ -778,3 +779,29 @@ class HazardDailySnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} · {self.enterprise_id or 'county'}"
+
+
+class HazardScopeSnapshot(models.Model):
+    """The daily figures of ``HazardDailySnapshot`` summed over one scope: the set of
+    enterprises a government user (department inspector, township officer, grid worker)
+    sees. ``scope`` is a digest of the sorted enterprise ids, so a row is found only by
+    someone whose scope is that same set today (worked out through ``restrict``); a scope
+    that changed since simply has no row and the trend sums the enterprise rows instead."""
+
+    day = models.DateField(_("day"))
+    scope = models.CharField(_("scope"), max_length=64)
+    enterprises = models.PositiveIntegerField(_("enterprises"), default=0)
+    open = models.PositiveIntegerField(_("open"), default=0)
+    major = models.PositiveIntegerField(_("major"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    found_7d = models.PositiveIntegerField(_("found in 7 days"), default=0)
+    closed_7d = models.PositiveIntegerField(_("closed in 7 days"), default=0)
+    taken_at = models.DateTimeField(_("taken"))
+
+    class Meta:
+        verbose_name = _("scope hazard snapshot")
+        verbose_name_plural = _("scope hazard snapshots")
+        constraints = [models.UniqueConstraint(fields=["scope", "day"], name="prev_scopesnap_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.scope[:8]}"

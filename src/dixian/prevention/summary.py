@@ -19,6 +19,7 @@ figures for the current one. A missing day is computed from the hazards when rea
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from .models import (
     HazardDailySnapshot,
     HazardLevel,
     HazardOpenCount,
+    HazardScopeSnapshot,
 )
 
 # A hazard's place in the summary: (enterprise_id, department_key, level, due_day).
@@ -205,16 +207,16 @@ def mismatches(enterprise_ids=None) -> list[dict]:
 # --- reading --------------------------------------------------------------------------------
 
 
-def due_today_overdue(user, now: dt.datetime, base=None):
-    """Open hazards in scope due today (local) whose deadline has passed by ``now``, by
-    (enterprise, department, level)."""
+def due_today_overdue(now: dt.datetime) -> dict[tuple[int, int, str], int]:
+    """Open hazards due today (local) whose deadline has passed by ``now``, by (enterprise,
+    department, level), county-wide: an index-only range scan of the open deadlines. The
+    caller keeps the enterprises of its scope (those of its summary rows)."""
     today = local_day(now)
-    qs = base if base is not None else Hazard.objects.restrict(user)
-    qs = qs.filter(is_open=True, due_at__gte=day_start(today), due_at__lt=now)
+    qs = Hazard.objects.filter(is_open=True, due_at__gte=day_start(today), due_at__lt=now)
     return {
         (r["enterprise_id"], r["department_id"] or 0, r["level"]): r["n"]
         for r in qs.values("enterprise_id", "department_id", "level")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
     }
 
@@ -255,8 +257,8 @@ def open_counts(user, now: dt.datetime | None = None):
         d = per_dept[r["department_key"]]
         d["open"] += r["open"] or 0
         d["overdue"] += r["overdue"] or 0
-    for (ent, dept, _level), n in due_today_overdue(user, now).items():
-        if ent in per_ent:
+    for (ent, dept, _level), n in due_today_overdue(now).items():
+        if ent in per_ent:  # in scope: a hazard due today is in one of the scope's rows
             per_ent[ent]["overdue"] += n
             per_dept[dept]["overdue"] += n
     return per_ent, dict(per_dept)
@@ -299,15 +301,71 @@ def _day_figures(day: dt.date, enterprise_ids=None) -> dict[int, dict]:
     return dict(out)
 
 
-def take_snapshot(day: dt.date, now: dt.datetime | None = None) -> int:
+HAZARD_FIGURES = ("open", "major", "overdue", "found_7d", "closed_7d")
+# Government roles whose scope is a part of the county: their scopes get summed rows.
+SCOPED_ROLES = ("inspector", "township_officer", "village_grid")
+
+
+def scope_digest(enterprise_ids) -> str:
+    """The key of a scope: a digest of its sorted enterprise ids."""
+    text = ",".join(str(i) for i in sorted(set(enterprise_ids)))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def government_scopes() -> dict[str, list[int]]:
+    """The distinct scopes of active government users whose view is part of the county:
+    digest → enterprise ids (each worked out through ``restrict``)."""
+    from dixian.core.choices import Action, OrgKind
+    from dixian.core.models import Organisation, User
+    from dixian.core.scoping import is_county_wide
+
+    out: dict[str, list[int]] = {}
+    seen = set()
+    for user in User.objects.filter(is_active=True, role__in=SCOPED_ROLES).select_related(
+        "org", "org__division"
+    ):
+        if (user.role, user.org_id) in seen or is_county_wide(user):
+            continue
+        seen.add((user.role, user.org_id))
+        ids = list(
+            Organisation.objects.restrict(user, Action.VIEW)
+            .filter(kind=OrgKind.ENTERPRISE)
+            .values_list("pk", flat=True)
+        )
+        out[scope_digest(ids)] = ids
+    return out
+
+
+def _scope_rows(day, figures: dict[int, dict], scopes, now) -> list[HazardScopeSnapshot]:
+    rows = []
+    for digest, ids in scopes.items():
+        total = dict.fromkeys(HAZARD_FIGURES, 0)
+        for ent in ids:
+            f = figures.get(ent)
+            if f:
+                for k in HAZARD_FIGURES:
+                    total[k] += f[k]
+        rows.append(
+            HazardScopeSnapshot(
+                day=day, scope=digest, enterprises=len(set(ids)), taken_at=now, **total
+            )
+        )
+    return rows
+
+
+def take_snapshot(day: dt.date, now: dt.datetime | None = None, scopes=None) -> int:
     """Write (or rewrite) the snapshot of local ``day``: one row per enterprise with anything
-    to show and the county row. The deadline a hazard had at the end of the day is its
-    deadline now (a deadline moved later is not remembered), so take each day soon after it
-    ends: the daily task does. Returns the number of enterprise rows."""
+    to show, the county row, and one row per government scope. The deadline a hazard had at
+    the end of the day is its deadline now (a deadline moved later is not remembered), so
+    take each day soon after it ends: the daily task does. Returns the number of enterprise
+    rows."""
     now = now or clock.now()
     figures = _day_figures(day)
+    if scopes is None:
+        scopes = government_scopes()
     with transaction.atomic():
         HazardDailySnapshot.objects.filter(day=day).delete()
+        HazardScopeSnapshot.objects.filter(day=day).delete()
         rows = [
             HazardDailySnapshot(day=day, enterprise_id=ent, taken_at=now, **f)
             for ent, f in figures.items()
@@ -316,48 +374,80 @@ def take_snapshot(day: dt.date, now: dt.datetime | None = None) -> int:
         county = {k: sum(f[k] for f in figures.values()) for k in HAZARD_FIGURES}
         rows.append(HazardDailySnapshot(day=day, enterprise=None, taken_at=now, **county))
         HazardDailySnapshot.objects.bulk_create(rows, batch_size=2000)
+        HazardScopeSnapshot.objects.bulk_create(_scope_rows(day, figures, scopes, now))
     return len(rows) - 1
 
 
-HAZARD_FIGURES = ("open", "major", "overdue", "found_7d", "closed_7d")
+def _refresh_scopes(days, scopes, now) -> None:
+    """Sum the enterprise rows of days already taken for scopes that have no row there (a
+    department's remit or the enterprises of an area changed)."""
+    for day in days:
+        have = set(HazardScopeSnapshot.objects.filter(day=day).values_list("scope", flat=True))
+        todo = {k: v for k, v in scopes.items() if k not in have}
+        if not todo:
+            continue
+        figures = {
+            r["enterprise_id"]: r
+            for r in HazardDailySnapshot.objects.filter(
+                day=day, enterprise_id__isnull=False
+            ).values("enterprise_id", *HAZARD_FIGURES)
+        }
+        HazardScopeSnapshot.objects.bulk_create(
+            _scope_rows(day, figures, todo, now), ignore_conflicts=True
+        )
 
 
 def take_due_snapshots(now: dt.datetime | None = None, days: int = 7 * 13) -> list[dt.date]:
     """The daily task: snapshot yesterday and any day of the trend's window that is missing
-    (a worker that was down catches up). Returns the days written."""
+    (a worker that was down catches up); the window's Sundays get rows for scopes that
+    changed. Returns the days written."""
     now = now or clock.now()
     yesterday = local_day(now) - dt.timedelta(days=1)
     have = set(
         HazardDailySnapshot.objects.filter(
-            enterprise__isnull=True, day__gte=yesterday - dt.timedelta(days=days - 1)
+            enterprise_id__isnull=True, day__gte=yesterday - dt.timedelta(days=days - 1)
         ).values_list("day", flat=True)
     )
+    scopes = government_scopes()
     written = []
     for i in range(days):
         day = yesterday - dt.timedelta(days=i)
         if day not in have or day == yesterday:
-            take_snapshot(day, now)
+            take_snapshot(day, now, scopes)
             written.append(day)
+    sundays = [d for d in have if d.weekday() == 6 and d not in written]
+    _refresh_scopes(sorted(sundays), scopes, now)
     return written
 
 
-def snapshot_figures(user, days: list[dt.date]) -> dict[dt.date, dict]:
-    """Totals of the user's scope at the end of each of ``days`` (from the snapshots; a day
-    without one is computed from the hazards)."""
+def snapshot_figures(user, days: list[dt.date], scope_ids=None) -> dict[dt.date, dict]:
+    """Totals of the user's scope at the end of each of ``days``: the county rows for a
+    county-wide user; the scope's own rows when ``scope_ids`` (the enterprises the user sees,
+    from ``restrict``) match a scope taken that day; else the sum of the enterprise rows in
+    scope; a day without a snapshot is computed from the hazards."""
     county_wide = visible_org_ids(user) is None
     taken = set(
-        HazardDailySnapshot.objects.filter(enterprise__isnull=True, day__in=days).values_list(
+        HazardDailySnapshot.objects.filter(enterprise_id__isnull=True, day__in=days).values_list(
             "day", flat=True
         )
     )
     out = {d: dict.fromkeys(HAZARD_FIGURES, 0) for d in days}
-    qs = HazardDailySnapshot.objects.filter(day__in=sorted(taken))
+    todo = sorted(taken)
     if county_wide:
-        qs = qs.filter(enterprise__isnull=True)
+        qs = HazardDailySnapshot.objects.filter(day__in=todo, enterprise_id__isnull=True)
     else:
-        qs = qs.restrict(user).filter(enterprise__isnull=False)
-    for r in qs.values("day").annotate(**{k: Sum(k) for k in HAZARD_FIGURES}).order_by():
-        out[r["day"]] = {k: r[k] or 0 for k in HAZARD_FIGURES}
+        if scope_ids is not None:
+            for r in HazardScopeSnapshot.objects.filter(
+                scope=scope_digest(scope_ids), day__in=todo
+            ).values("day", *HAZARD_FIGURES):
+                out[r["day"]] = {k: r[k] for k in HAZARD_FIGURES}
+                todo.remove(r["day"])
+        qs = HazardDailySnapshot.objects.restrict(user).filter(
+            day__in=todo, enterprise_id__isnull=False
+        )
+    if todo:
+        for r in qs.values("day").annotate(**{k: Sum(k) for k in HAZARD_FIGURES}).order_by():
+            out[r["day"]] = {k: r[k] or 0 for k in HAZARD_FIGURES}
     missing = [d for d in days if d not in taken]
     if missing:
         scope = None if county_wide else visible_org_ids(user)

@@ -1031,11 +1031,14 @@ class PublicReportHandle(ScopedObjectMixin, View):
                     decision=form.cleaned_data["decision"],
                     note=form.cleaned_data["note"],
                     enterprise=form.cleaned_data["enterprise"],
+                    to=form.cleaned_data["to"],
                 )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(request, _("Report handled."))
+                if form.cleaned_data["decision"] == "forward":
+                    return redirect("prevention:publicreport_list")
         else:
             messages.error(request, _("Please correct the fields marked below."))
         return redirect("prevention:publicreport_detail", pk)

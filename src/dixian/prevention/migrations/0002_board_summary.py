@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
             model_name="hazard",
             index=models.Index(
                 condition=models.Q(("is_open", True)),
-                fields=["due_at"],
+                fields=["due_at", "enterprise", "department", "level"],
                 name="prev_hazard_open_due_idx",
             ),
         ),

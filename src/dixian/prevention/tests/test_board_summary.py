@@ -23,6 +23,7 @@ from dixian.prevention.models import (
     HazardDailySnapshot,
     HazardLevel,
     HazardOpenCount,
+    HazardScopeSnapshot,
     HazardState,
 )
 
@@ -247,14 +248,29 @@ def test_snapshots_feed_the_trend_and_match_the_hazards(users, world):
         written = summary.take_due_snapshots(days=21)
     assert len(written) == 21
     yesterday = summary.local_day(now) - dt.timedelta(days=1)
-    for user in (users["office"], users["enterprise"], users["inspector"]):
+    for name in ("office", "enterprise", "inspector", "township"):
+        user = users[name]
+        ents = list(selectors.enterprises_in_scope(user).values_list("pk", flat=True))
+        if name in ("inspector", "township"):  # government scopes get their own rows
+            assert HazardScopeSnapshot.objects.filter(
+                day=yesterday, scope=summary.scope_digest(ents)
+            ).exists()
         with clock.frozen(now):
-            from_snapshots = summary.snapshot_figures(user, [yesterday])[yesterday]
+            by_scope = summary.snapshot_figures(user, [yesterday], scope_ids=ents)[yesterday]
+            by_enterprise = summary.snapshot_figures(user, [yesterday])[yesterday]
         HazardDailySnapshot.objects.filter(day=yesterday).delete()  # now computed directly
         with clock.frozen(now):
             direct = summary.snapshot_figures(user, [yesterday])[yesterday]
-        assert from_snapshots == direct and direct["open"] > 0
+        assert by_scope == by_enterprise == direct, name
+        if name != "township":
+            assert direct["open"] > 0, name
         summary.take_snapshot(yesterday, now)
+    # A scope that changed since (here: one enterprise fewer) finds no row of its own and is
+    # summed from the enterprise rows.
+    ents = list(selectors.enterprises_in_scope(users["inspector"]).values_list("pk", flat=True))
+    with clock.frozen(now):
+        fewer = summary.snapshot_figures(users["inspector"], [yesterday], scope_ids=ents[1:])
+    assert fewer[yesterday] == summary.snapshot_figures(users["inspector"], [yesterday])[yesterday]
     with clock.frozen(now):
         board = selectors.board(users["office"])
         again = summary.take_due_snapshots(days=21)
