@@ -457,3 +457,15 @@ def snapshot_figures(user, days: list[dt.date], scope_ids=None) -> dict[dt.date,
                 for k in HAZARD_FIGURES:
                     out[d][k] += f[k]
     return out
+
+
+def department_deleted(sender, instance, **kwargs) -> None:
+    """A deleted organisation leaves its hazards without a supervising department (SET_NULL):
+    recount the enterprises whose rows named it."""
+    ents = set(
+        HazardOpenCount.objects.filter(department_key=instance.pk).values_list(
+            "enterprise_id", flat=True
+        )
+    )
+    if ents:
+        rebuild(ents)

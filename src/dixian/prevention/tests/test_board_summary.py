@@ -278,3 +278,16 @@ def test_snapshots_feed_the_trend_and_match_the_hazards(users, world):
     open_series = board["trend"]["series"][2]["values"]
     assert open_series[-1] == board["totals"]["open"]
     assert len(open_series) == len(board["trend"]["labels"]) == 13
+
+
+def test_deleting_a_department_recounts_its_rows(users, world):
+    from dixian.core.models import Organisation as Org
+
+    dept = Org.objects.create(name="测试临时部门", kind="department", path="zz-test/")
+    h = services.report_hazard(actor=users["enterprise"], enterprise=world[0], title="测试：部门")
+    Hazard.objects.filter(pk=h.pk).update(department=dept)
+    summary.rebuild([world[0].pk])
+    assert HazardOpenCount.objects.filter(department_key=dept.pk).exists()
+    dept.delete()
+    assert not HazardOpenCount.objects.filter(department_key=dept.pk).exists()
+    assert summary.mismatches() == []
