@@ -44,7 +44,12 @@ def board(user) -> dict:
     # the services), restricted to the scope; overdue is worked out against ``now``.
     by_ent, per_dept = summary.open_counts(user, now)
     ent_qs = enterprises_in_scope(user)
-    ents = {e["pk"]: e for e in ent_qs.values("pk", "name", "division_id", "division__name")}
+    ents = {e["pk"]: e for e in ent_qs.values("pk", "name", "division_id")}
+    division_names = dict(
+        Division.objects.filter(pk__in={e["division_id"] for e in ents.values()}).values_list(
+            "pk", "name"
+        )
+    )
     industry_of = defaultdict(list)
     # Every enterprise's industries (a small table), kept for those in scope: cheaper than
     # a second pass of the scope's subquery.
@@ -64,7 +69,8 @@ def board(user) -> dict:
     oldest = None
     for ent_id, ent in ents.items():
         r = by_ent.get(ent_id)
-        buckets = [townships[(ent["division_id"], ent["division__name"] or "—")]]
+        town = division_names.get(ent["division_id"]) or "—"
+        buckets = [townships[(ent["division_id"], town)]]
         buckets += [industries[i] for i in industry_of.get(ent_id, [])]
         for b in buckets:
             b["enterprises"] += 1
@@ -83,7 +89,7 @@ def board(user) -> dict:
                 {
                     "id": ent_id,
                     "name": ent["name"],
-                    "township": ent["division__name"] or "—",
+                    "township": town,
                     "open": r["open"],
                     "major": r["major"],
                     "overdue": r["overdue"],

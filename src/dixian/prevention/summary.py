@@ -29,7 +29,7 @@ from django.db.models import Count, DateTimeField, F, Min, Q, Sum, Value
 from django.db.models.functions import Least
 
 from dixian.core import clock
-from dixian.core.scoping import visible_org_ids
+from dixian.core.scoping import is_county_wide, visible_org_ids
 
 from .models import (
     NO_DEADLINE,
@@ -425,7 +425,7 @@ def snapshot_figures(user, days: list[dt.date], scope_ids=None) -> dict[dt.date,
     county-wide user; the scope's own rows when ``scope_ids`` (the enterprises the user sees,
     from ``restrict``) match a scope taken that day; else the sum of the enterprise rows in
     scope; a day without a snapshot is computed from the hazards."""
-    county_wide = visible_org_ids(user) is None
+    county_wide = is_county_wide(user)
     taken = set(
         HazardDailySnapshot.objects.filter(enterprise_id__isnull=True, day__in=days).values_list(
             "day", flat=True
