@@ -32,8 +32,9 @@ class Command(BaseCommand):
             if snapshot_days:
                 yesterday = summary.local_day(clock.now()) - dt.timedelta(days=1)
                 days = [yesterday - dt.timedelta(days=i) for i in range(snapshot_days)]
+                scopes = summary.government_scopes()
                 for day in days:
-                    summary.take_snapshot(day)
+                    summary.take_snapshot(day, scopes=scopes)
                 out["snapshot_days"] = len(days)
             self.stdout.write(json.dumps(out))
         elif action == "check":
