@@ -179,6 +179,23 @@ def test_anonymous_report_reaches_the_department_and_bad_uploads_are_refused(
     other.go("/prevention/public-reports/")
     assert "E2E：化工厂北门外" not in other.page.content()
     other.close()
+    # The department forwards it, with a reason; now the housing bureau has it.
+    d = session(browser, server, "inspector", phone=False)
+    d.go("/prevention/public-reports/")
+    d.page.click("text=E2E：化工厂北门外")
+    d.page.check("input[name=decision][value=forward]")
+    d.page.select_option("#id_to", label="平陆县住房和城乡建设局")
+    d.page.fill("#id_note", "E2E：属建筑施工工地")
+    d.page.click("form[action$='/handle/'] button[type=submit]")
+    d.page.wait_for_url("**/prevention/public-reports/")
+    assert "E2E：化工厂北门外" not in d.page.content()
+    d.close()
+    other = session(browser, server, "housing", phone=False)
+    other.go("/prevention/public-reports/")
+    other.page.click("text=E2E：化工厂北门外")
+    assert "平陆县住房和城乡建设局" in other.page.inner_text("[data-testid=routed-to]")
+    assert "E2E：属建筑施工工地" in other.page.content()
+    other.close()
 
 
 def test_board_maps_and_statistics_screens(desktop, phone, server, users):
@@ -189,6 +206,7 @@ def test_board_maps_and_statistics_screens(desktop, phone, server, users):
         ("/prevention/stats/", "prevention-stats"),
         ("/prevention/map/", "prevention-county-map"),
         ("/prevention/sources/", "prevention-sources"),
+        ("/prevention/criteria/", "prevention-criteria"),
     ):
         assert desktop.go(path).status == 200
         desktop.shot(name)
@@ -197,6 +215,9 @@ def test_board_maps_and_statistics_screens(desktop, phone, server, users):
     desktop.page.wait_for_selector(".leaflet-marker-icon")
     desktop.shot("prevention-siteplan")
     assert not desktop.errors, desktop.errors
+    desktop.go("/prevention/criteria/")
+    assert desktop.page.locator("[data-testid=partial]").count() >= 4  # shown as 部分条目
+    assert "部分条目" in desktop.page.content()
     phone.login("enterprise")
     phone.go("/prevention/board/")
     phone.shot("prevention-board-phone")

@@ -8,9 +8,15 @@ class PreventionConfig(AppConfig):
     verbose_name = _("Double prevention")
 
     def ready(self):
-        from dixian.core.models import AUDIT_ACTION_LABELS
+        from django.db.models.signals import post_delete
 
-        from . import sweeps  # noqa: F401  (registers the deadline handlers)
+        from dixian.core.models import AUDIT_ACTION_LABELS, Organisation
+
+        from . import summary, sweeps  # noqa: F401  (sweeps registers the deadline handlers)
+
+        post_delete.connect(
+            summary.department_deleted, sender=Organisation, dispatch_uid="prevention-summary"
+        )
 
         AUDIT_ACTION_LABELS.update(
             {
@@ -37,5 +43,6 @@ class PreventionConfig(AppConfig):
                 "publicreport.receive": _("public report received"),
                 "publicreport.accept": _("public report accepted"),
                 "publicreport.dismiss": _("public report dismissed"),
+                "publicreport.forward": _("public report forwarded"),
             }
         )

@@ -311,11 +311,18 @@ class PublicReportForm(forms.Form):
 class HandleReportForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("decision"),
-        choices=[("accept", _("Accept as a hazard")), ("dismiss", _("Dismiss"))],
+        choices=[
+            ("accept", _("Accept as a hazard")),
+            ("dismiss", _("Dismiss")),
+            ("forward", _("Forward to another department")),
+        ],
         widget=forms.RadioSelect,
     )
     enterprise = forms.ModelChoiceField(
         label=_("enterprise"), queryset=Organisation.objects.none(), required=False
+    )
+    to = forms.ModelChoiceField(
+        label=_("forward to"), queryset=Organisation.objects.none(), required=False
     )
     note = forms.CharField(
         label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
@@ -324,4 +331,5 @@ class HandleReportForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = services.enterprise_choices_for(user)
+        self.fields["to"].queryset = services.forward_targets().order_by("kind", "path")
         _style(self)

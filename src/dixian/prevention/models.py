@@ -7,6 +7,8 @@ through it. State changes go through ``services.py``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -462,6 +464,13 @@ class Hazard(models.Model):
                 name="prev_hazard_open_idx",
                 condition=Q(is_open=True),
             ),
+            # Today's deadlines on the board (overdue is worked out against the clock): an
+            # index-only scan.
+            models.Index(
+                fields=["due_at", "enterprise", "department", "level"],
+                name="prev_hazard_open_due_idx",
+                condition=Q(is_open=True),
+            ),
             models.Index(
                 fields=["next_escalation_at"],
                 name="prev_hazard_escalate_idx",
@@ -682,3 +691,117 @@ class PublicReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place} · {self.received_at:%Y-%m-%d}"
+
+
+# --- the 动态清零 board's summary -----------------------------------------------------------
+
+# The deadline day of an open hazard without a deadline: never overdue.
+NO_DEADLINE = dt.date(9999, 12, 31)
+
+
+class HazardOpenCount(models.Model):
+    """Open hazards counted per (enterprise, supervising department, level, local deadline
+    day), kept in step with the hazards by the services in the same transaction as each
+    create and transition (``summary.move``), and recomputable from the hazards
+    (``summary.rebuild``). The board reads these rows restricted to the user's scope; the
+    township and the industries come from the enterprise.
+
+    Overdue is worked out when read: every row whose deadline day is before today is
+    overdue, none after today, and today's rows are counted from the hazards themselves
+    against the current time. ``oldest_found_at`` is the earliest discovery among the
+    row's hazards (the age shown on the board)."""
+
+    enterprise = models.ForeignKey(
+        Organisation, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The supervising department's id, 0 for none (a plain number, so that the unique key
+    # has no NULL in it).
+    department_key = models.PositiveIntegerField(_("supervising department"), default=0)
+    level = models.CharField(_("hazard level"), max_length=8, choices=HazardLevel.choices)
+    due_day = models.DateField(_("deadline day"))
+    n = models.IntegerField(_("open hazards"), default=0)
+    oldest_found_at = models.DateTimeField(_("oldest found"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_org_field = "enterprise"
+
+    class Meta:
+        verbose_name = _("open hazard count")
+        verbose_name_plural = _("open hazard counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "department_key", "level", "due_day"],
+                name="prev_opencount_key_uniq",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}/{self.department_key}/{self.level}/{self.due_day}: {self.n}"
+
+
+class HazardDailySnapshot(models.Model):
+    """The hazards of one enterprise at the end of one local day (Asia/Shanghai), written
+    by the daily task for the board's trend: open, major and overdue at the end of the day,
+    found and closed in the seven days ending that day. A row with no enterprise is the
+    county total; it is always written, so its presence says the day was taken."""
+
+    day = models.DateField(_("day"))
+    enterprise = models.ForeignKey(
+        Organisation,
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    open = models.PositiveIntegerField(_("open"), default=0)
+    major = models.PositiveIntegerField(_("major"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    found_7d = models.PositiveIntegerField(_("found in 7 days"), default=0)
+    closed_7d = models.PositiveIntegerField(_("closed in 7 days"), default=0)
+    taken_at = models.DateTimeField(_("taken"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_org_field = "enterprise"
+
+    class Meta:
+        ordering = ["day", "enterprise"]
+        verbose_name = _("daily hazard snapshot")
+        verbose_name_plural = _("daily hazard snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "enterprise"], name="prev_snapshot_day_uniq"),
+            models.UniqueConstraint(
+                fields=["day"],
+                condition=Q(enterprise__isnull=True),
+                name="prev_snapshot_county_uniq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.enterprise_id or 'county'}"
+
+
+class HazardScopeSnapshot(models.Model):
+    """The daily figures of ``HazardDailySnapshot`` summed over one scope: the set of
+    enterprises a government user (department inspector, township officer, grid worker)
+    sees. ``scope`` is a digest of the sorted enterprise ids, so a row is found only by
+    someone whose scope is that same set today (worked out through ``restrict``); a scope
+    that changed since simply has no row and the trend sums the enterprise rows instead."""
+
+    day = models.DateField(_("day"))
+    scope = models.CharField(_("scope"), max_length=64)
+    enterprises = models.PositiveIntegerField(_("enterprises"), default=0)
+    open = models.PositiveIntegerField(_("open"), default=0)
+    major = models.PositiveIntegerField(_("major"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    found_7d = models.PositiveIntegerField(_("found in 7 days"), default=0)
+    closed_7d = models.PositiveIntegerField(_("closed in 7 days"), default=0)
+    taken_at = models.DateTimeField(_("taken"))
+
+    class Meta:
+        verbose_name = _("scope hazard snapshot")
+        verbose_name_plural = _("scope hazard snapshots")
+        constraints = [models.UniqueConstraint(fields=["scope", "day"], name="prev_scopesnap_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.scope[:8]}"

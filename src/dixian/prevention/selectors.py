@@ -12,8 +12,8 @@ import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -21,6 +21,7 @@ from dixian.core import clock
 from dixian.core.choices import Action, OrgKind
 from dixian.core.models import Division, Industry, Organisation
 
+from . import summary
 from .models import (
     LEVEL_RANK,
     Hazard,
@@ -39,47 +40,24 @@ def enterprises_in_scope(user):
 
 def board(user) -> dict:
     now = clock.now()
-    base = Hazard.objects.restrict(user)  # the scope is worked out once per request
-    open_qs = base.filter(is_open=True)
-    # One scan of the open rows (partial index), by enterprise and supervising department.
-    per_ent_dept = list(
-        open_qs.values("enterprise_id", "department_id")
-        .annotate(
-            open=Count("*"),
-            major=Count("enterprise", filter=Q(level=HazardLevel.MAJOR)),
-            overdue=Count("enterprise", filter=Q(due_at__lt=now)),
-            oldest=Min("found_at"),
-        )
-        .order_by()
-    )
-    per_ent: dict[int, dict] = {}
-    per_dept: dict[int | None, dict] = {}
-    for r in per_ent_dept:
-        e = per_ent.setdefault(
-            r["enterprise_id"],
-            {
-                "enterprise_id": r["enterprise_id"],
-                "open": 0,
-                "major": 0,
-                "overdue": 0,
-                "oldest": None,
-            },
-        )
-        d = per_dept.setdefault(r["department_id"], {"open": 0, "overdue": 0})
-        for k in ("open", "major", "overdue"):
-            e[k] += r[k]
-        d["open"] += r["open"]
-        d["overdue"] += r["overdue"]
-        if r["oldest"] and (e["oldest"] is None or r["oldest"] < e["oldest"]):
-            e["oldest"] = r["oldest"]
-    per_ent = list(per_ent.values())
+    # Open, major and overdue per enterprise and department from the summary table (kept by
+    # the services), restricted to the scope; overdue is worked out against ``now``.
+    by_ent, per_dept = summary.open_counts(user, now)
     ent_qs = enterprises_in_scope(user)
-    ents = {e["pk"]: e for e in ent_qs.values("pk", "name", "division_id", "division__name")}
+    ents = {e["pk"]: e for e in ent_qs.values("pk", "name", "division_id")}
+    division_names = dict(
+        Division.objects.filter(pk__in={e["division_id"] for e in ents.values()}).values_list(
+            "pk", "name"
+        )
+    )
     industry_of = defaultdict(list)
-    for ent_id, ind_id in Organisation.industries.through.objects.filter(
-        organisation__in=ent_qs.values("pk")
-    ).values_list("organisation_id", "industry_id"):
-        industry_of[ent_id].append(ind_id)
+    # Every enterprise's industries (a small table), kept for those in scope: cheaper than
+    # a second pass of the scope's subquery.
+    for ent_id, ind_id in Organisation.industries.through.objects.values_list(
+        "organisation_id", "industry_id"
+    ):
+        if ent_id in ents:
+            industry_of[ent_id].append(ind_id)
     totals = {"open": 0, "major": 0, "overdue": 0}
     townships = defaultdict(
         lambda: {"open": 0, "overdue": 0, "major": 0, "enterprises": 0, "zeroed": 0}
@@ -88,10 +66,11 @@ def board(user) -> dict:
         lambda: {"open": 0, "overdue": 0, "major": 0, "enterprises": 0, "zeroed": 0}
     )
     rows = []
-    by_ent = {r["enterprise_id"]: r for r in per_ent}
+    oldest = None
     for ent_id, ent in ents.items():
         r = by_ent.get(ent_id)
-        buckets = [townships[(ent["division_id"], ent["division__name"] or "—")]]
+        town = division_names.get(ent["division_id"]) or "—"
+        buckets = [townships[(ent["division_id"], town)]]
         buckets += [industries[i] for i in industry_of.get(ent_id, [])]
         for b in buckets:
             b["enterprises"] += 1
@@ -104,15 +83,17 @@ def board(user) -> dict:
         if r is not None:
             for k in totals:
                 totals[k] += r[k]
+            if oldest is None or r["oldest"] < oldest:
+                oldest = r["oldest"]
             rows.append(
                 {
                     "id": ent_id,
                     "name": ent["name"],
-                    "township": ent["division__name"] or "—",
+                    "township": town,
                     "open": r["open"],
                     "major": r["major"],
                     "overdue": r["overdue"],
-                    "age_days": (now - r["oldest"]).days if r["oldest"] else 0,
+                    "age_days": (now - r["oldest"]).days,
                 }
             )
     rows.sort(key=lambda r: (-r["overdue"], -r["major"], -r["open"], r["name"]))
@@ -122,8 +103,7 @@ def board(user) -> dict:
             "pk", "short_name"
         )
     )
-    oldest = min((r["oldest"] for r in per_ent if r["oldest"]), default=None)
-    zeroed = len(ents) - len(by_ent)
+    zeroed = len(ents) - len(rows)
     township_rows = sorted(
         ({"name": k[1], "division": k[0], **v} for k, v in townships.items()),
         key=lambda r: (-r["open"], r["name"]),
@@ -136,7 +116,7 @@ def board(user) -> dict:
         (
             {
                 "name": dept_names.get(k) or "—",
-                "department": k,
+                "department": k or None,
                 "open": v["open"],
                 "overdue": v["overdue"],
             }
@@ -157,7 +137,7 @@ def board(user) -> dict:
         "departments": dept_rows,
         "enterprises": rows[:50],
         "enterprise_count": len(rows),
-        "trend": trend(user, weeks=12, base=base, open_now=totals["open"]),
+        "trend": trend(user, weeks=12, open_now=totals, scope_ids=ents.keys()),
         "chart_townships": {
             "labels": [r["name"] for r in township_rows],
             "values": [r["open"] for r in township_rows],
@@ -169,50 +149,38 @@ def board(user) -> dict:
     }
 
 
-def trend(user, *, weeks: int = 12, base=None, open_now: int | None = None) -> dict:
-    """Weekly found and closed counts and the open total at the end of each week (derived
-    backwards from today's open count, so no snapshot table is needed)."""
+def trend(user, *, weeks: int = 12, open_now: dict | None = None, scope_ids=None) -> dict:
+    """Weekly found and closed counts and the open total at the end of each week: past
+    weeks from the daily snapshots of their Sundays (``summary.take_snapshot``), the
+    current week live (found and closed since Monday, open now)."""
     now = clock.now()
-    start = (now - dt.timedelta(weeks=weeks)).replace(hour=0, minute=0, second=0, microsecond=0)
-    start -= dt.timedelta(days=start.weekday())
-    qs = base if base is not None else Hazard.objects.restrict(user)
-    found = {
-        r["w"].date() if isinstance(r["w"], dt.datetime) else r["w"]: r["n"]
-        for r in qs.filter(found_at__gte=start)
-        .annotate(w=TruncWeek("found_at"))
-        .values("w")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
-    closed = {
-        r["w"].date() if isinstance(r["w"], dt.datetime) else r["w"]: r["n"]
-        for r in qs.filter(closed_at__gte=start)
-        .annotate(w=TruncWeek("closed_at"))
-        .values("w")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
+    today = summary.local_day(now)
+    this_monday = today - dt.timedelta(days=today.weekday())
+    week_starts = [this_monday - dt.timedelta(weeks=i) for i in range(weeks, -1, -1)]
+    past_sundays = [w + dt.timedelta(days=6) for w in week_starts[:-1]]
+    snaps = summary.snapshot_figures(user, past_sundays, scope_ids=scope_ids)
+    found, closed, open_end = [], [], []
+    for sunday in past_sundays:
+        f = snaps[sunday]
+        found.append(f["found_7d"])
+        closed.append(f["closed_7d"])
+        open_end.append(f["open"])
+    qs = Hazard.objects.restrict(user)
+    since = summary.day_start(this_monday)
+    week = qs.filter(Q(found_at__gte=since) | Q(closed_at__gte=since)).aggregate(
+        found=Count("pk", filter=Q(found_at__gte=since)),
+        closed=Count("pk", filter=Q(closed_at__gte=since)),
+    )
+    found.append(week["found"])
+    closed.append(week["closed"])
     if open_now is None:
-        open_now = qs.filter(is_open=True).count()
-    week_starts = []
-    day = start.date()
-    while day <= now.date():
-        week_starts.append(day)
-        day += dt.timedelta(days=7)
-    open_end = []
-    running = open_now
-    for w in reversed(week_starts):
-        open_end.append(running)
-        running = running - found.get(w, 0) + closed.get(w, 0)
-    open_end.reverse()
+        open_now = {"open": qs.filter(is_open=True).count()}
+    open_end.append(open_now["open"])
     return {
         "labels": [w.strftime("%m-%d") for w in week_starts],
         "series": [
-            {"name": _("Found"), "values": [found.get(w, 0) for w in week_starts]},
-            {
-                "name": pgettext("hazard state", "Closed"),
-                "values": [closed.get(w, 0) for w in week_starts],
-            },
+            {"name": _("Found"), "values": found},
+            {"name": pgettext("hazard state", "Closed"), "values": closed},
             {"name": _("Open at week end"), "values": open_end},
         ],
     }

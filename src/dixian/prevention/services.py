@@ -41,7 +41,7 @@ from dixian.core.notify import enqueue
 from dixian.standards import gb18218, risk
 from dixian.standards.errors import StandardsError
 
-from . import criteria, uploads
+from . import criteria, summary, uploads
 from .models import (
     Filing,
     Hazard,
@@ -431,6 +431,7 @@ def transition(*, actor, hazard: Hazard, action: str, **data) -> Hazard:
         if hazard is None or not Hazard.objects.restrict(actor).filter(pk=hazard.pk).exists():
             raise Http404
         check_transition(actor, hazard, action)
+        counted_as = summary.key_of(hazard)
         before = audit.snapshot(hazard)
         before_state = hazard.state
         target = TRANSITIONS[action][2]
@@ -522,6 +523,7 @@ def transition(*, actor, hazard: Hazard, action: str, **data) -> Hazard:
             hazard.closed_on_time = hazard.escalation_level == 0
             hazard.next_escalation_at = None
         hazard.save()
+        summary.move(counted_as, summary.key_of(hazard), hazard.found_at)
         _step(hazard, action, before_state, actor, note or data.get("report", "") or "")
         audit.record(
             action=f"hazard.{action}",
@@ -656,10 +658,13 @@ def _open(
         raise ValidationError({"title": _("Give the hazard a title.")})
     codes = list(dict.fromkeys(criteria_codes or ()))
     if level == HazardLevel.MAJOR:
-        unknown = [c for c in codes if c not in criteria.index()]
+        unknown = [c for c in codes if c not in criteria.selectable()]
         if unknown:
             raise ValidationError(
-                {"criteria": _("Unknown criteria: %(codes)s") % {"codes": ", ".join(unknown)}}
+                {
+                    "criteria": _("Unknown or superseded criteria: %(codes)s")
+                    % {"codes": ", ".join(unknown)}
+                }
             )
         if not codes:
             raise ValidationError(
@@ -683,6 +688,7 @@ def _open(
         department=supervising_department(enterprise),
         risk_point=risk_point,
     )
+    summary.move(None, summary.key_of(hazard), hazard.found_at)
     _save_photos(hazard, photos, HazardPhoto.Stage.BEFORE)
     HazardStep.objects.create(
         hazard=hazard,
@@ -1162,11 +1168,21 @@ def public_report_submit(
     return report
 
 
+FORWARD_KINDS = (OrgKind.DEPARTMENT, OrgKind.TOWNSHIP_GOVERNMENT, OrgKind.COMMITTEE_OFFICE)
+PUBLIC_DECISIONS = ("accept", "dismiss", "forward")
+
+
+def forward_targets():
+    """Organisations a public report can be forwarded to."""
+    return Organisation.objects.filter(kind__in=FORWARD_KINDS, is_active=True)
+
+
 def public_report_handle(
-    *, actor, report: PublicReport, decision: str, note: str = "", enterprise=None
+    *, actor, report: PublicReport, decision: str, note: str = "", enterprise=None, to=None
 ) -> PublicReport:
-    """The receiving organisation accepts a report as a hazard of an enterprise, or dismisses
-    it with a reason."""
+    """The receiving organisation accepts a report as a hazard of an enterprise, dismisses
+    it with a reason, or forwards it (with a reason) to the department or government whose
+    remit it is; the report stays unhandled there. Pages and API both call this."""
     with transaction.atomic():
         report = PublicReport.objects.select_for_update().get(pk=report.pk)
         if not PublicReport.objects.restrict(actor).filter(pk=report.pk).exists():
@@ -1175,12 +1191,44 @@ def public_report_handle(
             raise PermissionDenied
         if report.state != PublicReportState.RECEIVED:
             raise TransitionError(_("This report has already been handled."))
-        before = audit.snapshot(report, ["state", "hazard", "handling_note"])
+        before = audit.snapshot(report, ["state", "hazard", "handling_note", "routed_to"])
         note = (note or "").strip()
+        if decision == "forward":
+            if to is None or not forward_targets().filter(pk=to.pk).exists():
+                raise ValidationError(
+                    {"to": _("Choose a department or government to forward the report to.")}
+                )
+            if to.pk == report.routed_to_id:
+                raise ValidationError({"to": _("The report is already with this organisation.")})
+            if not note:
+                raise ValidationError({"note": _("Say why the report is forwarded.")})
+            report.routed_to = to
+            report.handling_note = note
+            report.save(update_fields=["routed_to", "handling_note"])
+            audit.record(
+                action="publicreport.forward",
+                obj=report,
+                actor=actor,
+                before=before,
+                after=audit.snapshot(report, ["state", "hazard", "handling_note", "routed_to"]),
+            )
+            enqueue(
+                subject=(_("Public report: %(place)s") % {"place": report.place})[:200],
+                body=(_("Forwarded by %(org)s: %(note)s") % {"org": actor.org, "note": note})[:500],
+                link=f"/prevention/public-reports/{report.pk}/",
+                recipients=_users([to.pk]),
+                channels=(Channel.INAPP,),
+                org=to,
+            )
+            return report
         if decision == "accept":
             enterprise = enterprise or report.enterprise
             if enterprise is None:
                 raise ValidationError({"enterprise": _("Choose the enterprise concerned.")})
+            if not enterprise_choices_for(actor).filter(pk=enterprise.pk).exists():
+                raise ValidationError(
+                    {"enterprise": _("Choose an enterprise within your remit, or forward it.")}
+                )
             report.hazard = open_hazard_from_source(
                 enterprise=enterprise,
                 title=f"{_('Public report')}：{report.place}"[:200],
@@ -1203,7 +1251,7 @@ def public_report_handle(
                 raise ValidationError({"note": _("Say why the report is dismissed.")})
             report.state = PublicReportState.DISMISSED
         else:
-            raise ValidationError({"decision": _("Choose accept or dismiss.")})
+            raise ValidationError({"decision": _("Choose accept, dismiss or forward.")})
         report.handling_note = note
         report.save(update_fields=["state", "hazard", "handling_note", "enterprise"])
         audit.record(
@@ -1211,7 +1259,7 @@ def public_report_handle(
             obj=report,
             actor=actor,
             before=before,
-            after=audit.snapshot(report, ["state", "hazard", "handling_note"]),
+            after=audit.snapshot(report, ["state", "hazard", "handling_note", "routed_to"]),
         )
     return report
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("board/", v.Board.as_view(), name="board"),
     path("stats/", v.Stats.as_view(), name="stats"),
     path("monthly/", v.MonthlyReport.as_view(), name="monthly"),
+    path("criteria/", v.CriteriaCatalogues.as_view(), name="criteria"),
     path("hazards/", v.HazardList.as_view(), name="hazard_list"),
     path("hazards/add/", v.HazardReport.as_view(), name="hazard_add"),
     path("hazards/<int:pk>/", v.HazardDetail.as_view(), name="hazard_detail"),

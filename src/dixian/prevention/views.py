@@ -347,6 +347,14 @@ class Board(LoginRequiredMixin, View):
         return render(request, "prevention/board.html", {"board": data, "now": clock.now()})
 
 
+class CriteriaCatalogues(LoginRequiredMixin, View):
+    """The determination standards' catalogues: document, edition, source, and whether the
+    list is complete (a partial one says what is missing)."""
+
+    def get(self, request):
+        return render(request, "prevention/criteria.html", {"catalogues": criteria.catalogues()})
+
+
 class Stats(LoginRequiredMixin, View):
     def get(self, request):
         year = _int(request.GET.get("year"), clock.now().astimezone(selectors.time_zone()).year)
@@ -1023,11 +1031,14 @@ class PublicReportHandle(ScopedObjectMixin, View):
                     decision=form.cleaned_data["decision"],
                     note=form.cleaned_data["note"],
                     enterprise=form.cleaned_data["enterprise"],
+                    to=form.cleaned_data["to"],
                 )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(request, _("Report handled."))
+                if form.cleaned_data["decision"] == "forward":
+                    return redirect("prevention:publicreport_list")
         else:
             messages.error(request, _("Please correct the fields marked below."))
         return redirect("prevention:publicreport_detail", pk)

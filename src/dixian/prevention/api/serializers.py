@@ -269,6 +269,22 @@ class PublicReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PublicReportActionSerializer(serializers.Serializer):
+    """Input of a public-report action: ``accept`` (optional ``enterprise``, else the one
+    named in the report; optional ``note``), ``dismiss`` (``note``: why), ``forward``
+    (``to``: a department, township government or 安委办; ``note``: why)."""
+
+    enterprise = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind=OrgKind.ENTERPRISE),
+        required=False,
+        allow_null=True,
+    )
+    to = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), required=False, allow_null=True
+    )
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
 class TransitionCheckSerializer(serializers.Serializer):
     action = serializers.CharField()
     allowed = serializers.BooleanField()

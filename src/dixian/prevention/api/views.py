@@ -191,10 +191,63 @@ for _name in services.TRANSITIONS:
 
 
 class PublicReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Public reports (举报) routed to the caller's organisation or area."""
+    """Public reports (举报) routed to the caller's organisation or area. The receiving
+    organisation handles one by POST actions, decided by the same service as the pages:
+    ``accept`` (opens a hidden hazard), ``dismiss`` (with the reason) or ``forward`` (to
+    another department or government, with the reason). A report already handled answers
+    409."""
 
     queryset = PublicReport.objects.all()
     serializer_class = s.PublicReportSerializer
 
     def get_queryset(self):
         return super().get_queryset().defer("photo")
+
+    def _handle(self, request, decision):
+        report = self.get_object()
+        data = s.PublicReportActionSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            report = services.public_report_handle(
+                actor=request.user,
+                report=report,
+                decision=decision,
+                note=v.get("note", ""),
+                enterprise=v.get("enterprise"),
+                to=v.get("to"),
+            )
+        except services.TransitionError as exc:
+            raise IllegalTransition(" ".join(exc.messages)) from None
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from None
+        return Response(s.PublicReportSerializer(report).data)
+
+
+def _report_action(decision, summary):
+    def handler(self, request, pk=None, **kwargs):
+        return self._handle(request, decision)
+
+    handler.__name__ = f"do_{decision}"
+    handler = action(detail=True, methods=["post"], url_path=decision, url_name=decision)(handler)
+    return extend_schema(
+        request=s.PublicReportActionSerializer,
+        responses={
+            200: s.PublicReportSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer, description="The report has already been handled."
+            ),
+        },
+        summary=summary,
+        operation_id=f"public_reports_{decision}",
+    )(handler)
+
+
+for _decision, _summary in (
+    ("accept", "Accept a public report: open a hidden hazard at the enterprise"),
+    ("dismiss", "Dismiss a public report, saying why"),
+    ("forward", "Forward a public report to another department or government, saying why"),
+):
+    setattr(PublicReportViewSet, f"do_{_decision}", _report_action(_decision, _summary))

@@ -217,3 +217,75 @@ def test_department_accepts_public_report_as_hazard(users, client_for):
         services.public_report_handle(
             actor=users["inspector"], report=report, decision="dismiss", note="x"
         )
+
+
+def _api_report(place, township="三门镇", enterprise="平陆县恒信化工有限公司"):
+    return services.public_report_submit(
+        township=Division.objects.get(name=township),
+        place=place,
+        description="看到隐患",
+        enterprise=Organisation.objects.get(name=enterprise) if enterprise else None,
+        ip=f"198.51.100.{len(place)}",
+    )
+
+
+def test_public_report_api_accept_dismiss_forward_with_the_page_rules(users, client_for):
+    from dixian.core.models import AuditEvent
+
+    api = client_for("inspector")
+    report = _api_report("测试：接口受理")
+    assert report.routed_to.name == "平陆县应急管理局"
+    url = f"/api/v1/public-reports/{report.pk}"
+    # Others cannot act on it: out of view 404, read-only 403.
+    assert client_for("housing").post(f"{url}/accept/", {}).status_code == 404
+    assert client_for("leader").post(f"{url}/accept/", {}).status_code in (403, 404)
+    r = api.post(f"{url}/accept/", {}, content_type="application/json")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["state"] == "accepted" and body["hazard"]
+    assert Hazard.objects.get(pk=body["hazard"]).source == "public"
+    r = api.post(f"{url}/dismiss/", {"note": "重复"}, content_type="application/json")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "illegal_transition"
+
+    second = _api_report("测试：接口不予受理")
+    url = f"/api/v1/public-reports/{second.pk}"
+    r = api.post(f"{url}/dismiss/", {}, content_type="application/json")
+    assert r.status_code == 400 and "note" in r.content.decode()
+    r = api.post(f"{url}/dismiss/", {"note": "经核查无此情况"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["state"] == "dismissed"
+    second.refresh_from_db()
+    assert second.handling_note == "经核查无此情况"
+
+    third = _api_report("测试：接口转办")
+    url = f"/api/v1/public-reports/{third.pk}"
+    housing = Organisation.objects.get(name="平陆县住房和城乡建设局")
+    enterprise = Organisation.objects.get(name="山西河源氧化铝有限公司")
+    r = api.post(f"{url}/forward/", {"to": housing.pk}, content_type="application/json")
+    assert r.status_code == 400 and "note" in r.content.decode()
+    r = api.post(
+        f"{url}/forward/", {"to": enterprise.pk, "note": "x"}, content_type="application/json"
+    )
+    assert r.status_code == 400 and "to" in r.json()["error"].get("fields", r.json()["error"])
+    r = api.post(
+        f"{url}/forward/", {"to": housing.pk, "note": "属建筑施工"}, content_type="application/json"
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["routed_to"] == housing.pk and r.json()["state"] == "received"
+    assert AuditEvent.objects.filter(
+        action="publicreport.forward", object_id=str(third.pk)
+    ).exists()
+    # Now it is the housing bureau's to handle, and no longer the inspector's.
+    assert api.post(f"{url}/accept/", {}, content_type="application/json").status_code == 404
+    assert client_for("housing").get(url + "/").status_code == 200
+
+
+def test_public_report_page_forwards_too(users, client_for):
+    report = _api_report("测试：页面转办")
+    housing = Organisation.objects.get(name="平陆县住房和城乡建设局")
+    r = client_for("inspector").post(
+        f"/prevention/public-reports/{report.pk}/handle/",
+        {"decision": "forward", "to": housing.pk, "note": "属建筑施工"},
+    )
+    assert r.status_code == 302 and r["Location"].endswith("/prevention/public-reports/")
+    report.refresh_from_db()
+    assert report.routed_to == housing and report.state == "received"
