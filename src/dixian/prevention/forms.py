@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core.choices import OrgKind, Role
 from dixian.core.models import Division, Industry, Organisation, Person, User
@@ -46,9 +47,13 @@ class DateInput(forms.DateInput):
 class HazardReportForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("enterprise"), queryset=Organisation.objects.none())
     title = forms.CharField(label=_("hazard title"), max_length=200)
-    location = forms.CharField(label=_("location"), max_length=200, required=False)
+    location = forms.CharField(
+        label=pgettext_lazy("prevention", "location"), max_length=200, required=False
+    )
     description = forms.CharField(
-        label=_("description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=pgettext_lazy("prevention", "description"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
     level = forms.ChoiceField(
         label=_("hazard level"),
@@ -310,7 +315,7 @@ class PublicReportForm(forms.Form):
 
 class HandleReportForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("decision"),
+        label=pgettext_lazy("prevention", "decision"),
         choices=[
             ("accept", _("Accept as a hazard")),
             ("dismiss", _("Dismiss")),

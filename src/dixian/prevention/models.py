@@ -96,8 +96,8 @@ class RiskPoint(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=PointKind.choices)
-    location = models.CharField(_("location"), max_length=200, blank=True)
-    hazard_factors = models.TextField(_("hazards found"), blank=True)
+    location = models.CharField(pgettext_lazy("prevention", "location"), max_length=200, blank=True)
+    hazard_factors = models.TextField(pgettext_lazy("prevention", "hazards found"), blank=True)
     possible_accidents = models.CharField(_("possible accidents"), max_length=200, blank=True)
     method = models.CharField(_("method"), max_length=4, choices=RiskMethod.choices)
     factor_l = models.DecimalField(_("L (likelihood)"), max_digits=6, decimal_places=2)
@@ -133,9 +133,14 @@ class RiskPoint(models.Model):
     check_items = models.TextField(
         _("check items"), blank=True, help_text=_("One check item per line.")
     )
-    review_due = models.DateTimeField(_("review due"), null=True, blank=True, db_index=True)
+    review_due = models.DateTimeField(
+        pgettext_lazy("prevention", "review due"), null=True, blank=True, db_index=True
+    )
     review_state = models.CharField(
-        _("review"), max_length=10, choices=ReviewState.choices, default=ReviewState.CURRENT
+        pgettext_lazy("prevention", "review"),
+        max_length=10,
+        choices=ReviewState.choices,
+        default=ReviewState.CURRENT,
     )
     site_plan = models.ForeignKey(
         SitePlan,
@@ -372,8 +377,8 @@ class Hazard(models.Model):
         related_name="hazards",
     )
     title = models.CharField(_("hazard title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    description = models.TextField(pgettext_lazy("prevention", "description"), blank=True)
+    location = models.CharField(pgettext_lazy("prevention", "location"), max_length=200, blank=True)
     source = models.CharField(_("source"), max_length=14, choices=HazardSource.choices)
     source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
     level = models.CharField(
@@ -435,7 +440,7 @@ class Hazard(models.Model):
     found_at = models.DateTimeField(_("found"))
     due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
     rectified_at = models.DateTimeField(_("rectified"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("prevention", "closed"), null=True, blank=True)
     closed_on_time = models.BooleanField(_("closed on time"), null=True, blank=True)
     rectification_note = models.TextField(_("rectification"), blank=True)
     # 五落实 of a major hazard's plan (16号令 第十五条).
@@ -523,8 +528,12 @@ class HazardStep(models.Model):
         Hazard, verbose_name=_("hidden hazard"), on_delete=models.CASCADE, related_name="steps"
     )
     action = models.CharField(_("action"), max_length=20)
-    from_state = models.CharField(_("from"), max_length=12, blank=True, choices=HazardState.choices)
-    to_state = models.CharField(_("to"), max_length=12, choices=HazardState.choices)
+    from_state = models.CharField(
+        pgettext_lazy("prevention", "from"), max_length=12, blank=True, choices=HazardState.choices
+    )
+    to_state = models.CharField(
+        pgettext_lazy("prevention", "to"), max_length=12, choices=HazardState.choices
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -563,10 +572,10 @@ class SupervisionNotice(models.Model):
     year = models.PositiveIntegerField(_("year"))
     serial = models.PositiveIntegerField(_("serial"))
     number = models.CharField(_("notice number"), max_length=60)
-    issued_at = models.DateTimeField(_("issued"))
+    issued_at = models.DateTimeField(pgettext_lazy("prevention", "issued"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("issued by"),
+        verbose_name=pgettext_lazy("prevention", "issued by"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
