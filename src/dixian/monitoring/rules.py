@@ -75,11 +75,11 @@ def evaluate(
     range_min: float | None,
     range_max: float | None,
     state: PointState,
-    readings: list[tuple[dt.datetime, float]],
+    readings: list[tuple],
 ) -> PointState:
     """Evaluate a point's new readings (any order) against its rules.
 
-    Thresholds and the range are checked on every new reading, late ones included; the
+    ``readings`` are tuples starting (ts, value, …). Thresholds and the range are checked on every new reading, late ones included; the
     rate of change and the stuck value only on readings newer than the latest one. Returns
     the new latest state with the triggers found (at most one per rule kind: the worst).
     """
@@ -93,7 +93,9 @@ def evaluate(
             worst[kind] = Trigger(kind, level, value, ts, detail)
 
     new = PointState(state.ts, state.value, state.level, state.changed_at)
-    for ts, value in sorted(readings, key=lambda r: r[0]):
+    ordered = readings if len(readings) == 1 else sorted(readings, key=_by_ts)
+    for r in ordered:
+        ts, value = r[0], r[1]
         in_range = True
         if rules.range_level is not None and (
             (range_min is not None and value < range_min)
@@ -124,6 +126,10 @@ def evaluate(
         trig.n = fired[kind]
     new.triggers = list(worst.values())
     return new
+
+
+def _by_ts(r):
+    return r[0]
 
 
 def aggregate(levels) -> int:

@@ -421,6 +421,30 @@ def gateway_seen(gateway_id: int, now: dt.datetime, interval_s: int, factor: int
     return False
 
 
+def gateways_seen(gateways, now: dt.datetime) -> None:
+    """Data arrived from these gateways (objects with id, interval_s, silence_factor): push
+    their offline deadlines in one UPDATE per (interval, k); recover the offline ones."""
+    ids = [g.id for g in gateways]
+    offline = set(
+        Gateway.objects.filter(pk__in=ids, link_state=LinkState.OFFLINE).values_list(
+            "pk", flat=True
+        )
+    )
+    groups: dict[int, list[int]] = {}
+    for g in gateways:
+        if g.id in offline:
+            gateway_seen(g.id, now, g.interval_s, g.silence_factor)
+        else:
+            groups.setdefault(max(g.interval_s, 1) * max(g.silence_factor, 1), []).append(g.id)
+    for seconds, group in sorted(groups.items()):
+        # One gone offline meanwhile stays so: the next batch recovers it properly.
+        Gateway.objects.filter(pk__in=group).exclude(link_state=LinkState.OFFLINE).update(
+            link_state=LinkState.ONLINE,
+            last_seen_at=now,
+            silence_due_at=now + dt.timedelta(seconds=seconds),
+        )
+
+
 def gateway_offline(gateway: Gateway, now: dt.datetime) -> Alarm:
     """The silence deadline passed: open (or count) the offline alarm and remind later."""
     Gateway.objects.filter(pk=gateway.pk).update(
