@@ -277,7 +277,8 @@ class Reading(models.Model):
     """One measured value. Keyed by (point, ts); stored once however often it arrives."""
 
     pk = models.CompositePrimaryKey("point", "ts")
-    point = models.ForeignKey(Point, on_delete=models.CASCADE, db_constraint=False)
+    # No separate index on point: the primary key (point, ts) leads with it.
+    point = models.ForeignKey(Point, on_delete=models.CASCADE, db_constraint=False, db_index=False)
     ts = models.DateTimeField(_("time"))
     value = models.FloatField(_("value"))
     quality = models.SmallIntegerField(_("quality"), default=0)
@@ -314,7 +315,7 @@ class Rollup(models.Model):
     """One-minute ('m') and one-hour ('h') aggregates of a point, for the history charts."""
 
     pk = models.CompositePrimaryKey("point", "period", "bucket")
-    point = models.ForeignKey(Point, on_delete=models.CASCADE, db_constraint=False)
+    point = models.ForeignKey(Point, on_delete=models.CASCADE, db_constraint=False, db_index=False)
     period = models.CharField(max_length=1)
     bucket = models.DateTimeField()
     n = models.IntegerField(default=0)

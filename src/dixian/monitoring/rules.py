@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 from .models import Direction, Level
@@ -17,18 +16,31 @@ class Threshold:
     orange: float | None
     red: float | None
 
+    def __post_init__(self):
+        # Precomputed once per rule (the registry keeps rules for 30 s): worst level first.
+        steps = tuple(
+            (float(limit), int(level))
+            for level, limit in (
+                (Level.RED, self.red),
+                (Level.ORANGE, self.orange),
+                (Level.YELLOW, self.yellow),
+                (Level.BLUE, self.blue),
+            )
+            if limit is not None
+        )
+        object.__setattr__(self, "_steps", steps)
+        object.__setattr__(self, "_above", self.direction == Direction.ABOVE)
+
     def level(self, value: float) -> int:
-        for level, limit in (
-            (Level.RED, self.red),
-            (Level.ORANGE, self.orange),
-            (Level.YELLOW, self.yellow),
-            (Level.BLUE, self.blue),
-        ):
-            if limit is None:
-                continue
-            if (value >= limit) if self.direction == Direction.ABOVE else (value <= limit):
-                return int(level)
-        return int(Level.NORMAL)
+        if self._above:
+            for limit, level in self._steps:
+                if value >= limit:
+                    return level
+        else:
+            for limit, level in self._steps:
+                if value <= limit:
+                    return level
+        return 0
 
     def worse(self, a: float | None, b: float) -> float:
         """The peak of two values in this rule's direction."""
@@ -113,7 +125,7 @@ def evaluate(
             rate = abs(value - new.value) / minutes
             if rate > rules.rate_per_min and in_range:
                 fire("rate", rules.rate_level, value, ts, f"{rate:.3g}/min")
-        if new.value is None or not math.isclose(value, new.value, rel_tol=0, abs_tol=1e-12):
+        if new.value is None or abs(value - new.value) > 1e-12:
             new.changed_at = ts
         elif (
             rules.stuck_minutes
