@@ -67,6 +67,7 @@ class PointInfo:
     range_min: float | None
     range_max: float | None
     rules: R.PointRules
+    silence_s: int = 0  # no newer reading within this many seconds: the point is silent
 
 
 @dataclass
@@ -140,6 +141,7 @@ class Registry:
                 p.range_min,
                 p.range_max,
                 rules[p.pk],
+                max(p.interval_s, 1) * max(gw.silence_factor, 1),
             )
         return gws
 
@@ -411,6 +413,7 @@ def _evaluate(new_rows, now, previous=None) -> int:
     latest_rows = []
     opened = 0
     recovered = []
+    silence = {s: dt.timedelta(seconds=s) for s in {p.silence_s for p in info.values()}}
     changed_objects = set()
     for pid, readings in by_point.items():
         p = info[pid]
@@ -420,7 +423,15 @@ def _evaluate(new_rows, now, previous=None) -> int:
         if result.ts != state.ts:
             q = next((r[2] for r in readings if r[0] == result.ts), 0)
             latest_rows.append(
-                (pid, result.ts, result.value, q, result.level, result.changed_at or result.ts)
+                (
+                    pid,
+                    result.ts,
+                    result.value,
+                    q,
+                    result.level,
+                    result.changed_at or result.ts,
+                    now + silence[p.silence_s],
+                )
             )
             if state.level and not result.level:
                 recovered.append(f"p{pid}:threshold")
@@ -429,10 +440,12 @@ def _evaluate(new_rows, now, previous=None) -> int:
         for trig in result.triggers:
             opened += _raise(p, trig)
     if pg:
-        storage.write_latest_pg(latest_rows)
+        back = storage.write_latest_pg(latest_rows)
     else:
-        storage.write_latest(latest_rows)
+        back = storage.write_latest(latest_rows)
         storage.write_rollups([(p.id, ts, v, q) for p, ts, v, q in new_rows])
+    if back:
+        services.points_back(back, now)
     if recovered:
         services.mark_recovered(recovered, now)
     for object_id in changed_objects:

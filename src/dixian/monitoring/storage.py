@@ -138,7 +138,7 @@ TEMP_TABLES = (
     "(point_id bigint, ts timestamptz, value double precision, quality smallint); "
     "CREATE TEMP TABLE IF NOT EXISTS monitoring_latest_in "
     "(point_id bigint, ts timestamptz, value double precision, quality smallint, "
-    "level smallint, changed_at timestamptz)"
+    "level smallint, changed_at timestamptz, silence_due_at timestamptz)"
 )
 
 
@@ -151,7 +151,7 @@ def _temp_tables(raw_cursor) -> None:
 
 def _ts_text(rows, col: int) -> dict:
     """Each distinct datetime of column ``col`` once as ISO text (batches share times)."""
-    return {ts: ts.isoformat() for ts in {r[col] for r in rows}}
+    return {ts: ts.isoformat() for ts in {r[col] for r in rows} if ts is not None}
 
 
 def _copy_readings(raw_cursor, rows) -> None:
@@ -218,37 +218,48 @@ def ingest_pg(rows) -> tuple[set, dict]:
 
 
 LATEST_SQL = f"""
-INSERT INTO {LATEST} (point_id, ts, value, quality, level, changed_at)
-SELECT point_id, ts, value, quality, level, changed_at FROM monitoring_latest_in
-ORDER BY point_id
+INSERT INTO {LATEST} (point_id, ts, value, quality, level, changed_at, silence_due_at, link_state)
+SELECT point_id, ts, value, quality, level, changed_at, silence_due_at, 'online'
+FROM monitoring_latest_in ORDER BY point_id
 ON CONFLICT (point_id) DO UPDATE SET
     ts = excluded.ts, value = excluded.value, quality = excluded.quality,
-    level = excluded.level, changed_at = excluded.changed_at
+    level = excluded.level, changed_at = excluded.changed_at,
+    silence_due_at = excluded.silence_due_at
 WHERE excluded.ts >= {LATEST}.ts;
+UPDATE {LATEST} SET link_state = 'online', remind_at = NULL
+WHERE link_state = 'offline' AND point_id IN (SELECT point_id FROM monitoring_latest_in)
+RETURNING point_id;
 TRUNCATE monitoring_latest_in
 """
 
 
-def write_latest_pg(rows) -> None:
-    """PostgreSQL: upsert latest values by COPY and one statement (an older ts never wins)."""
+def write_latest_pg(rows) -> list[int]:
+    """PostgreSQL: upsert latest values by COPY and one statement list (an older ts never
+    wins). Rows: (point_id, ts, value, quality, level, changed_at, silence_due_at). Returns
+    the points that were offline (silent) and are back."""
     if not rows:
-        return
+        return []
     with connection.wrap_database_errors, connection.cursor() as cur:
         raw = cur.cursor
         _temp_tables(raw)
         text = _ts_text(rows, 1)
         text.update(_ts_text(rows, 5))
+        text.update(_ts_text(rows, 6))
+        text[None] = "\\N"
         data = "".join(
             [
-                f"{pid}\t{text[ts]}\t{value!r}\t{q}\t{level}\t{text[changed]}\n"
-                for pid, ts, value, q, level, changed in rows
+                f"{pid}\t{text[ts]}\t{value!r}\t{q}\t{level}\t{text[changed]}\t{text[due]}\n"
+                for pid, ts, value, q, level, changed, due in rows
             ]
         )
         with raw.copy(
-            "COPY monitoring_latest_in (point_id, ts, value, quality, level, changed_at) FROM STDIN"
+            "COPY monitoring_latest_in "
+            "(point_id, ts, value, quality, level, changed_at, silence_due_at) FROM STDIN"
         ) as cp:
             cp.write(data.encode())
         raw.execute(LATEST_SQL)
+        raw.nextset()
+        return [r[0] for r in raw.fetchall()]
 
 
 def _sqlite_ts(ts: dt.datetime) -> str:
@@ -292,22 +303,42 @@ def read_latest(point_ids) -> dict[int, tuple]:
     }
 
 
-def write_latest(rows: list[tuple[int, dt.datetime, float, int, int, dt.datetime]]) -> None:
-    """Upsert (point_id, ts, value, quality, level, changed_at); an older ts never wins."""
+def write_latest(rows: list[tuple]) -> list[int]:
+    """Upsert (point_id, ts, value, quality, level, changed_at[, silence_due_at]); an older
+    ts never wins. Returns the points that were offline (silent) and are back."""
     if not rows:
-        return
+        return []
+    rows = [r if len(r) == 7 else (*r, None) for r in rows]
+    if is_postgres():
+        return write_latest_pg(rows)
     rows = sorted(rows, key=lambda r: r[0])  # one lock order for every consumer: no deadlock
-    if not is_postgres():
-        rows = [(p, _sqlite_ts(t), v, q, lv, _sqlite_ts(c)) for p, t, v, q, lv, c in rows]
+    rows = [
+        (p, _sqlite_ts(t), v, q, lv, _sqlite_ts(c), _sqlite_ts(d) if d else None)
+        for p, t, v, q, lv, c, d in rows
+    ]
     with connection.cursor() as cur:
         cur.executemany(
-            f"INSERT INTO {LATEST} (point_id, ts, value, quality, level, changed_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (point_id) DO UPDATE SET "
+            f"INSERT INTO {LATEST} (point_id, ts, value, quality, level, changed_at, "
+            "silence_due_at, link_state) VALUES (%s, %s, %s, %s, %s, %s, %s, 'online') "
+            "ON CONFLICT (point_id) DO UPDATE SET "
             "ts = excluded.ts, value = excluded.value, quality = excluded.quality, "
-            "level = excluded.level, changed_at = excluded.changed_at "
+            "level = excluded.level, changed_at = excluded.changed_at, "
+            "silence_due_at = excluded.silence_due_at "
             f"WHERE excluded.ts >= {LATEST}.ts",
             rows,
         )
+    from .models import LatestValue, LinkState
+
+    ids = list(
+        LatestValue.objects.filter(
+            point_id__in=[r[0] for r in rows], link_state=LinkState.OFFLINE
+        ).values_list("point_id", flat=True)
+    )
+    if ids:
+        LatestValue.objects.filter(point_id__in=ids).update(
+            link_state=LinkState.ONLINE, remind_at=None
+        )
+    return ids
 
 
 # ---- rollups -------------------------------------------------------------------------
