@@ -314,3 +314,28 @@ def test_a_silent_gateway_does_not_flood_with_point_alarms(client):
     assert latest.link_state == LinkState.OFFLINE  # the point is offline too …
     assert Alarm.objects.filter(gateway__code="hy-gas", kind="offline").exists()
     assert not Alarm.objects.filter(point=latest.point, kind="offline").exists()  # … one alarm
+
+
+@pytest.mark.django_db
+def test_overview_map_colours_enterprises_by_worst_open_alarm(client, client_for):
+    from dixian.monitoring.selectors import map_points
+
+    gw = Gateway.objects.select_related("enterprise").get(code="hy-gas")
+    enterprise = gw.enterprise
+    page = client_for("office").get("/monitoring/")
+    assert page.status_code == 200 and b'id="mon-map-points"' in page.content
+
+    def level_on_map():
+        points = page.context["data"]["map_points"]
+        return {p["url"]: p["level"] for p in points}.get(f"/monitoring/live/{enterprise.pk}/")
+
+    assert enterprise.latitude is not None
+    before = level_on_map()
+    post(client, batch([60.0]))  # methane far above the red limit
+    page = client_for("office").get("/monitoring/")
+    assert level_on_map() == 4 and (before or 0) <= 4
+    alarm = Alarm.objects.get(point__code="hy-ch4-1", kind="threshold", state=AlarmState.OPEN)
+    Alarm.objects.filter(pk=alarm.pk).update(state=AlarmState.CLOSED)
+    page = client_for("office").get("/monitoring/")
+    assert level_on_map() == (before or 0)  # closed alarms do not colour the map
+    assert map_points([]) == []
