@@ -499,11 +499,24 @@ def cpu_by_pid(pids) -> dict:
     return out
 
 
-def pg_cpu_since(bench, before: dict) -> float:
-    """CPU seconds of the bench database's backends since ``before`` (backends that
-    appeared meanwhile count from zero)."""
-    now = cpu_by_pid(bench.backend_pids())
-    return sum(v - before.get(pid, 0.0) for pid, v in now.items())
+class PgCpu:
+    """CPU seconds of the bench database's backends. Consumers reconnect (CONN_MAX_AGE), so
+    backends come and go: sampled every second, each backend counted from when first seen
+    (or from zero if it appeared meanwhile) to its last sample."""
+
+    def __init__(self, bench):
+        self.bench = bench
+        self.first = cpu_by_pid(bench.backend_pids())
+        self.last = dict(self.first)
+
+    def sample(self):
+        for pid, cpu in cpu_by_pid(self.bench.backend_pids()).items():
+            self.first.setdefault(pid, 0.0)
+            self.last[pid] = cpu
+
+    def total(self) -> float:
+        self.sample()
+        return sum(v - self.first.get(pid, 0.0) for pid, v in self.last.items())
 
 
 def slope_mb_per_min(samples):
@@ -527,7 +540,7 @@ def phase_paced(bench: PgMqtt, rate: float, duration: float, alarms: int, label:
     msg_rate = rate / POINTS_PER_GATEWAY
     base = bench.stored()
     procs = [psutil.Process(c.pid) for c in bench.consumers]
-    pg0 = cpu_by_pid(bench.backend_pids())
+    pg = PgCpu(bench)
     cpu0 = cpu_of([p.pid for p in procs])
     sys0 = psutil.cpu_times()
     alarm_every = duration / (alarms + 1) if alarms else None
@@ -549,6 +562,7 @@ def phase_paced(bench: PgMqtt, rate: float, duration: float, alarms: int, label:
             series.append(
                 (round(time.monotonic() - t0, 2), published, bench.stored() - base, rss / 2**20)
             )
+            pg.sample()
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -587,7 +601,7 @@ def phase_paced(bench: PgMqtt, rate: float, duration: float, alarms: int, label:
     sampler.join()
     elapsed = time.monotonic() - t0
     cpu = cpu_of([p.pid for p in procs]) - cpu0
-    pg_cpu = pg_cpu_since(bench, pg0)
+    pg_cpu = pg.total()
     sys1 = psutil.cpu_times()
     busy = (sys1.user + sys1.system) - (sys0.user + sys0.system)
     idle_total = sum(sys1) - sum(sys0)
@@ -657,7 +671,7 @@ def phase_capacity(bench: PgMqtt, n_messages: int, alarms: int) -> dict:
     msgs = make_messages(bench.gws, n_messages, start, with_token=True)
     base = bench.stored()
     procs = [c.pid for c in bench.consumers]
-    pg0 = cpu_by_pid(bench.backend_pids())
+    pg = PgCpu(bench)
     cpu0 = cpu_of(procs)
     pub = paho_client(bench.port, client_id="bench-pub-capacity")
     sent = {}
@@ -681,10 +695,15 @@ def phase_capacity(bench: PgMqtt, n_messages: int, alarms: int) -> dict:
     publish_s = time.monotonic() - t0
     wait_all(infos, args.timeout)
     total = len(msgs) * POINTS_PER_GATEWAY
-    stored = bench.wait_stored(base + total + len(sent), args.timeout) - base
+    deadline = time.monotonic() + args.timeout
+    stored = bench.stored() - base
+    while stored < total + len(sent) and time.monotonic() < deadline:
+        pg.sample()
+        time.sleep(0.25)
+        stored = bench.stored() - base
     elapsed = time.monotonic() - t0
     cpu = cpu_of(procs) - cpu0
-    pg_cpu = pg_cpu_since(bench, pg0)
+    pg_cpu = pg.total()
     pub.loop_stop()
     pub.disconnect()
     to_alarm, to_outbox = alarm_latencies(bench.query, sent)
