@@ -193,8 +193,9 @@ WITH new AS (
 )
 SELECT i.point_id, i.ts FROM monitoring_reading_in i
 WHERE NOT EXISTS (SELECT 1 FROM new n WHERE n.point_id = i.point_id AND n.ts = i.ts);
-SELECT point_id, ts, value, level, changed_at FROM {LATEST}
-WHERE point_id IN (SELECT DISTINCT point_id FROM monitoring_reading_in);
+SELECT point_id, (extract(epoch FROM ts) * 1000000)::bigint, value, level,
+       (extract(epoch FROM changed_at) * 1000000)::bigint
+FROM {LATEST} WHERE point_id IN (SELECT DISTINCT point_id FROM monitoring_reading_in);
 TRUNCATE monitoring_reading_in
 """
 
@@ -213,8 +214,17 @@ def ingest_pg(rows) -> tuple[set, dict]:
         raw.execute(INGEST_SQL)
         seen = set(raw.fetchall())
         raw.nextset()
-        previous = {r[0]: r[1:] for r in raw.fetchall()}
+        # Times as integer microseconds: Django's timestamptz loader (Python, per value)
+        # costs ~15 µs a row here, the integers under 1 µs.
+        previous = {
+            pid: (_EPOCH + _US * ts, value, level, _EPOCH + _US * changed)
+            for pid, ts, value, level, changed in raw.fetchall()
+        }
     return seen, previous
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+_US = dt.timedelta(microseconds=1)
 
 
 LATEST_SQL = f"""
