@@ -191,7 +191,7 @@ WITH new AS (
         n = {ROLLUP}.n + excluded.n, total = {ROLLUP}.total + excluded.total,
         vmin = LEAST({ROLLUP}.vmin, excluded.vmin), vmax = GREATEST({ROLLUP}.vmax, excluded.vmax)
 )
-SELECT i.point_id, i.ts FROM monitoring_reading_in i
+SELECT i.point_id, (extract(epoch FROM i.ts) * 1000000)::bigint FROM monitoring_reading_in i
 WHERE NOT EXISTS (SELECT 1 FROM new n WHERE n.point_id = i.point_id AND n.ts = i.ts);
 SELECT point_id, (extract(epoch FROM ts) * 1000000)::bigint, value, level,
        (extract(epoch FROM changed_at) * 1000000)::bigint
@@ -212,7 +212,7 @@ def ingest_pg(rows) -> tuple[set, dict]:
         raw = cur.cursor
         _copy_readings(raw, rows)
         raw.execute(INGEST_SQL)
-        seen = set(raw.fetchall())
+        seen = {(pid, _EPOCH + _US * ts) for pid, ts in raw.fetchall()}
         raw.nextset()
         # Times as integer microseconds: Django's timestamptz loader (Python, per value)
         # costs ~15 µs a row here, the integers under 1 µs.
