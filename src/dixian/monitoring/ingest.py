@@ -273,15 +273,14 @@ def _validate(env: Envelope, gateways, now, ts_cache=None):
     for i, r in enumerate(readings):
         # Fast path for the usual reading (known point, cached ISO time, float value);
         # anything else goes through the full checks, which give the reason.
-        if type(r) is dict:
-            point = points.get(r.get("point"))
-            ts = ts_cache.get(r.get("ts"))
+        if type(r) is dict and type(r.get("point")) is str and type(r.get("ts")) is str:
+            point = points.get(r["point"])
+            ts = ts_cache.get(r["ts"])
             value = r.get("value")
             q = r.get("quality", 0)
             if (
                 point is not None
                 and ts is not None
-                and type(r.get("ts")) is str
                 and type(value) is float
                 and value - value == 0.0  # finite
                 and type(q) is int

@@ -88,15 +88,19 @@ def test_token_is_required_and_bad_payloads_go_to_dead_letters(client):
         {"point": "hy-ch4-1", "ts": now().isoformat(), "value": "NaN"},
         {"point": "hy-ch4-1", "ts": (now() + dt.timedelta(hours=1)).isoformat(), "value": 1},
         {"point": "hx-nh3-1", "ts": now().isoformat(), "value": 1},  # another gateway's point
+        {"point": ["hy-ch4-1"], "ts": now().isoformat(), "value": 1},  # unhashable point
+        {"point": "hy-ch4-1", "ts": {"at": 1}, "value": 1},  # unhashable time
+        {"point": "hy-ch4-1", "ts": 1e300, "value": 1},  # epoch out of range
+        [1, 2],
     ]
     r = post(client, body)
     assert r.status_code == 200
     assert r.json()["accepted"] == 1
-    assert [x["index"] for x in r.json()["rejected"]] == [1, 2, 3, 4, 5]
+    assert [x["index"] for x in r.json()["rejected"]] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     letters = DeadLetter.objects.order_by("-pk")[: DeadLetter.objects.count() - before]
     assert len(letters) == 2
     assert any(b"{not json" == bytes(d.raw) for d in letters)
-    assert any("5 invalid readings" in d.reason for d in letters)
+    assert any("9 invalid readings" in d.reason for d in letters)
 
 
 @pytest.mark.django_db
