@@ -77,6 +77,11 @@ def test_board_overview_history_and_offline_gateway(desktop, server):
     desktop.page.wait_for_selector("[data-testid=points-online]")
     desktop.page.wait_for_selector("[data-mon-chart=levels] svg")
     desktop.shot("monitoring-overview-desktop")
+    # the county map: enterprises as circles coloured by their worst open alarm
+    desktop.page.wait_for_selector("[data-testid=monitoring-map] path.mon-marker")
+    assert desktop.page.locator("path.mon-marker:not(.mon-level-0)").count() >= 1
+    desktop.page.locator("[data-testid=monitoring-map]").scroll_into_view_if_needed()
+    desktop.shot("monitoring-map-desktop")
     desktop.go("/monitoring/points/?q=hl-ch4-t0")
     desktop.page.get_by_role("link", name="hl-ch4-t0").click()
     desktop.page.wait_for_selector("#history canvas")

@@ -19,6 +19,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import orjson
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
@@ -44,6 +45,9 @@ FUTURE_SLACK = dt.timedelta(minutes=5)
 AGGREGATED_KINDS = {ObjectKind.TAILINGS}
 
 
+_loads = orjson.loads
+
+
 class PayloadError(ValueError):
     """The payload as a whole cannot be ingested (the reason goes to the dead letter)."""
 
@@ -63,6 +67,7 @@ class PointInfo:
     range_min: float | None
     range_max: float | None
     rules: R.PointRules
+    silence_s: int = 0  # no newer reading within this many seconds: the point is silent
 
 
 @dataclass
@@ -136,6 +141,7 @@ class Registry:
                 p.range_min,
                 p.range_max,
                 rules[p.pk],
+                max(p.interval_s, 1) * max(gw.silence_factor, 1),
             )
         return gws
 
@@ -179,9 +185,15 @@ def _parse_ts(value, now) -> dt.datetime:
     if isinstance(value, int | float):
         if not math.isfinite(value):
             raise ValueError("ts is not finite")
-        ts = dt.datetime.fromtimestamp(value / 1000 if value > 1e11 else value, dt.UTC)
+        try:
+            ts = dt.datetime.fromtimestamp(value / 1000 if value > 1e11 else value, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError("ts is out of range") from None
     elif isinstance(value, str):
-        ts = parse_datetime(value)
+        try:
+            ts = dt.datetime.fromisoformat(value)  # C-fast; ISO 8601 with "Z" too
+        except ValueError:
+            ts = parse_datetime(value)
         if ts is None:
             raise ValueError("ts is not ISO 8601")
         if ts.tzinfo is None:
@@ -202,12 +214,35 @@ def _parse_value(value) -> float:
     return value
 
 
-def _validate(env: Envelope, gateways, now):
+def _parse_quality(quality) -> int:
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality < 256:
+        raise ValueError("quality must be 0–255")
+    return quality
+
+
+def _check_reading(r, points, ts_cache, now):
+    """(point, ts, value, quality) of one reading, or ValueError with the reason."""
+    if not isinstance(r, dict):
+        raise ValueError("reading is not an object")
+    code = r.get("point")
+    point = points.get(code) if isinstance(code, str) else None
+    if point is None:
+        raise ValueError(f"unknown point {str(code)[:60]!r} for this gateway")
+    raw_ts = r.get("ts")
+    ts = ts_cache.get(raw_ts) if type(raw_ts) is str else None
+    if ts is None:
+        ts = _parse_ts(raw_ts, now)
+        if type(raw_ts) is str:
+            ts_cache[raw_ts] = ts
+    return point, ts, _parse_value(r.get("value")), _parse_quality(r.get("quality", 0))
+
+
+def _validate(env: Envelope, gateways, now, ts_cache=None):
     """(gateway info, rows, rejected) or PayloadError."""
     if len(env.raw) > MAX_PAYLOAD_BYTES:
         raise PayloadError("payload too large")
     try:
-        data = json.loads(env.raw)
+        data = _loads(env.raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PayloadError(f"not JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -223,33 +258,47 @@ def _validate(env: Envelope, gateways, now):
     if env.topic_enterprise is not None and env.topic_enterprise != str(gw.enterprise_id):
         raise PayloadError("enterprise does not match the topic", gw)
     token = env.token if env.token is not None else data.get("token")
-    from .models import hash_token
-
-    if not isinstance(token, str) or not gw.token_hash or hash_token(token) != gw.token_hash:
+    if not isinstance(token, str) or not gw.token_hash or _token_hash(token) != gw.token_hash:
         raise PayloadError("bad gateway token", gw)
     readings = data.get("readings")
     if not isinstance(readings, list):
         raise PayloadError("readings missing", gw)
     if len(readings) > MAX_READINGS:
         raise PayloadError(f"more than {MAX_READINGS} readings", gw)
+    if ts_cache is None:
+        ts_cache = {}
+    points = gw.points
     rows, rejected = [], []
+    append = rows.append
     for i, r in enumerate(readings):
+        # Fast path for the usual reading (known point, cached ISO time, float value);
+        # anything else goes through the full checks, which give the reason.
+        if type(r) is dict and type(r.get("point")) is str and type(r.get("ts")) is str:
+            point = points.get(r["point"])
+            ts = ts_cache.get(r["ts"])
+            value = r.get("value")
+            q = r.get("quality", 0)
+            if (
+                point is not None
+                and ts is not None
+                and type(value) is float
+                and value - value == 0.0  # finite
+                and type(q) is int
+                and 0 <= q < 256
+            ):
+                append((point, ts, value, q))
+                continue
         try:
-            if not isinstance(r, dict):
-                raise ValueError("reading is not an object")
-            point = gw.points.get(r.get("point")) if isinstance(r.get("point"), str) else None
-            if point is None:
-                raise ValueError(f"unknown point {str(r.get('point'))[:60]!r} for this gateway")
-            ts = _parse_ts(r.get("ts"), now)
-            value = _parse_value(r.get("value"))
-            quality = r.get("quality", 0)
-            if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality < 256:
-                raise ValueError("quality must be 0–255")
+            append(_check_reading(r, points, ts_cache, now))
         except ValueError as exc:
             rejected.append({"index": i, "reason": str(exc)})
-            continue
-        rows.append((point, ts, value, quality))
     return gw, rows, rejected, readings
+
+
+def _token_hash(token: str) -> str:
+    from .models import hash_token
+
+    return hash_token(token)
 
 
 def ingest_many(envelopes: list[Envelope]) -> list[Outcome]:
@@ -258,13 +307,14 @@ def ingest_many(envelopes: list[Envelope]) -> list[Outcome]:
     gateways = registry.gateways()
     outcomes: list[Outcome] = []
     per_payload = []
-    all_rows = []
     dead = []
+    unique: dict = {}
+    ts_cache: dict = {}
     for env in envelopes:
         outcome = Outcome()
         outcomes.append(outcome)
         try:
-            gw, rows, rejected, readings = _validate(env, gateways, now)
+            gw, rows, rejected, readings = _validate(env, gateways, now, ts_cache)
         except PayloadError as exc:
             gw = exc.args[1] if len(exc.args) > 1 else None
             outcome.error = exc.args[0]
@@ -282,7 +332,9 @@ def ingest_many(envelopes: list[Envelope]) -> list[Outcome]:
             raw = json.dumps({"gateway": gw.code, "readings": bad}, default=str).encode()
             dead.append((env, gw, f"{len(rejected)} invalid readings: {reason}", raw))
         per_payload.append((gw, rows))
-        all_rows += rows
+        for row in rows:
+            unique[(row[0].id, row[1])] = row  # a reading twice in the batch: the last wins
+    pg = storage.is_postgres()
     with transaction.atomic():
         if dead:
             DeadLetter.objects.bulk_create(
@@ -299,27 +351,38 @@ def ingest_many(envelopes: list[Envelope]) -> list[Outcome]:
                     for env, gw, reason, raw in dead
                 ]
             )
-        unique = {}
-        for point, ts, value, quality in all_rows:
-            unique[(point.id, ts)] = (point, ts, value, quality)
-        new = storage.write_readings([(p.id, ts, v, q) for p, ts, v, q in unique.values()])
-        new_keys = {(r[0], r[1]) for r in new}
-        opened = _evaluate(new, unique, now)
-        seen = {}
+        id_rows = [(p.id, ts, v, q) for p, ts, v, q in unique.values()]
+        if pg:
+            # COPY + one statement list: readings, rollups, what was there, previous latest.
+            seen, previous = storage.ingest_pg(id_rows)
+            if seen:
+                new_keys = set(unique) - seen
+                new = [unique[k] for k in unique if k in new_keys]
+            else:
+                new_keys = set(unique)
+                new = list(unique.values())
+        else:
+            stored = storage.write_readings(id_rows)
+            new_keys = {(r[0], r[1]) for r in stored}
+            new = [unique[k] for k in new_keys]
+            previous = None
+        opened = _evaluate(new, now, previous)
+        seen_gw = {}
         for item in per_payload:
             if item is not None:
-                seen[item[0].id] = item[0]
-        for gw in sorted(seen.values(), key=lambda g: g.id):
-            services.gateway_seen(gw.id, now, gw.interval_s, gw.silence_factor)
+                seen_gw[item[0].id] = item[0]
+        if seen_gw:
+            services.gateways_seen(sorted(seen_gw.values(), key=lambda g: g.id), now)
     for outcome, item in zip(outcomes, per_payload, strict=True):
         if item is None:
             continue
         gw, rows = item
         accepted = 0
         for point, ts, _v, _q in rows:
-            if (point.id, ts) in new_keys:
+            key = (point.id, ts)
+            if key in new_keys:
                 accepted += 1
-                new_keys.discard((point.id, ts))
+                new_keys.discard(key)
         outcome.accepted = accepted
         outcome.duplicates = len(rows) - accepted
     if outcomes:
@@ -327,37 +390,46 @@ def ingest_many(envelopes: list[Envelope]) -> list[Outcome]:
     return outcomes
 
 
-def _evaluate(new_rows, unique, now) -> int:
-    """Rules on the new readings; latest values, rollups and alarms. Returns alarms opened."""
+def _evaluate(new_rows, now, previous=None) -> int:
+    """Rules on the new readings; latest values, rollups and alarms. Returns alarms opened.
+
+    ``new_rows``: (PointInfo, ts, value, quality). ``previous``: the stored latest values
+    when the caller already read them (PostgreSQL, where the rollups are written too).
+    """
     if not new_rows:
         return 0
-    by_point: dict[int, list] = defaultdict(list)
+    by_point: dict[int, list] = {}
     info: dict[int, PointInfo] = {}
-    for pid, ts, value, _q in new_rows:
-        by_point[pid].append((ts, value))
-    for (pid, _ts), row in unique.items():
-        if pid in by_point:
-            info[pid] = row[0]
-    previous = storage.read_latest(by_point.keys())
+    for p, ts, value, q in new_rows:
+        lst = by_point.get(p.id)
+        if lst is None:
+            lst = by_point[p.id] = []
+            info[p.id] = p
+        lst.append((ts, value, q))
+    pg = previous is not None
+    if previous is None:
+        previous = storage.read_latest(by_point.keys())
     latest_rows = []
     opened = 0
     recovered = []
+    silence = {s: dt.timedelta(seconds=s) for s in {p.silence_s for p in info.values()}}
     changed_objects = set()
-    quality = {(pid, ts): q for pid, ts, _v, q in new_rows}
     for pid, readings in by_point.items():
         p = info[pid]
         prev = previous.get(pid)
         state = R.PointState(*(prev if prev else (None, None, 0, None)))
         result = R.evaluate(p.rules, p.range_min, p.range_max, state, readings)
         if result.ts != state.ts:
+            q = next((r[2] for r in readings if r[0] == result.ts), 0)
             latest_rows.append(
                 (
                     pid,
                     result.ts,
                     result.value,
-                    quality.get((pid, result.ts), 0),
+                    q,
                     result.level,
                     result.changed_at or result.ts,
+                    now + silence[p.silence_s],
                 )
             )
             if state.level and not result.level:
@@ -366,8 +438,13 @@ def _evaluate(new_rows, unique, now) -> int:
                 changed_objects.add(p.object_id)
         for trig in result.triggers:
             opened += _raise(p, trig)
-    storage.write_latest(latest_rows)
-    storage.write_rollups(new_rows)
+    if pg:
+        back = storage.write_latest_pg(latest_rows)
+    else:
+        back = storage.write_latest(latest_rows)
+        storage.write_rollups([(p.id, ts, v, q) for p, ts, v, q in new_rows])
+    if back:
+        services.points_back(back, now)
     if recovered:
         services.mark_recovered(recovered, now)
     for object_id in changed_objects:

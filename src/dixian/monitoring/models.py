@@ -277,7 +277,8 @@ class Reading(models.Model):
     """One measured value. Keyed by (point, ts); stored once however often it arrives."""
 
     pk = models.CompositePrimaryKey("point", "ts")
-    point = models.ForeignKey(Point, on_delete=models.CASCADE, db_constraint=False)
+    # No separate index on point: the primary key (point, ts) leads with it.
+    point = models.ForeignKey(Point, on_delete=models.CASCADE, db_constraint=False, db_index=False)
     ts = models.DateTimeField(_("time"))
     value = models.FloatField(_("value"))
     quality = models.SmallIntegerField(_("quality"), default=0)
@@ -301,6 +302,15 @@ class LatestValue(models.Model):
     quality = models.SmallIntegerField(_("quality"), default=0)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=0)
     changed_at = models.DateTimeField(_("value changed at"))
+    # Point silence (the offline rule per point): deadline columns for the sweeper.
+    # ``silence_due_at`` moves with every newer reading, so it has NO index: an index on it
+    # would make every per-batch upsert of this row a non-HOT update. The minute sweep scans
+    # this table (one row per point) instead.
+    link_state = models.CharField(
+        _("connection"), max_length=10, choices=LinkState.choices, default=LinkState.ONLINE
+    )
+    silence_due_at = models.DateTimeField(_("offline due"), null=True, blank=True)
+    remind_at = models.DateTimeField(_("next reminder"), null=True, blank=True, db_index=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_org_field = "point__object__enterprise"
@@ -314,7 +324,7 @@ class Rollup(models.Model):
     """One-minute ('m') and one-hour ('h') aggregates of a point, for the history charts."""
 
     pk = models.CompositePrimaryKey("point", "period", "bucket")
-    point = models.ForeignKey(Point, on_delete=models.CASCADE, db_constraint=False)
+    point = models.ForeignKey(Point, on_delete=models.CASCADE, db_constraint=False, db_index=False)
     period = models.CharField(max_length=1)
     bucket = models.DateTimeField()
     n = models.IntegerField(default=0)

@@ -4,7 +4,8 @@ paho-mqtt 2.x, MQTT v5, QoS 1, a persistent session (clean_start off, session ex
 ``manual_ack``: a message is acknowledged only after the transaction holding its readings
 has committed. Several processes share the load through a shared subscription
 (``$share/<group>/dixian/+/+/readings``). Messages are taken in batches (up to
-``batch`` messages or ``linger`` seconds) and ingested in one transaction.
+``batch`` messages, or fewer once the oldest has waited ``linger`` seconds since it arrived)
+and ingested in one transaction.
 
 Failures: a database error rolls the batch back; nothing is acknowledged, the consumer backs
 off (doubling up to 30 s) and retries the same batch. A broker disconnect is healed by
@@ -49,7 +50,7 @@ class Consumer:
         group: str = "dixian",
         client_id: str | None = None,
         batch: int = 50,
-        linger: float = 0.05,
+        linger: float = 0.15,
         session_expiry: int = 3600,
     ):
         import paho.mqtt.client as mqtt
@@ -60,7 +61,9 @@ class Consumer:
         self.group = group
         self.batch = batch
         self.linger = linger
-        self.queue: queue.Queue = queue.Queue(maxsize=batch * 20)
+        # Small: what waits here has left the broker's queue but is not yet being stored;
+        # a long local queue would only add latency. A full queue blocks paho's thread.
+        self.queue: queue.Queue = queue.Queue(maxsize=batch * 2)
         self.generation = 0
         self.stopping = threading.Event()
         self.connected = threading.Event()
@@ -100,7 +103,7 @@ class Consumer:
 
     def _on_message(self, client, userdata, msg):
         # Blocks the network thread when the queue is full: natural back-pressure.
-        self.queue.put((self.generation, msg))
+        self.queue.put((self.generation, msg, time.monotonic()))
 
     # -- main loop --
     def start(self) -> None:
@@ -120,18 +123,21 @@ class Consumer:
             self.client.loop_stop()
 
     def _take(self) -> list:
+        """The next batch: up to ``batch`` messages, flushed when full or when the oldest
+        has waited ``linger`` seconds since it arrived (so a reading never waits long for
+        a batch to fill, under light and heavy load alike)."""
         items = []
         try:
-            items.append(self.queue.get(timeout=0.2))
+            first = self.queue.get(timeout=0.2)
         except queue.Empty:
             return items
-        deadline = time.monotonic() + self.linger
+        items.append(first)
+        deadline = first[2] + self.linger
+        get = self.queue.get
         while len(items) < self.batch:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
             try:
-                items.append(self.queue.get(timeout=remaining))
+                items.append(get(timeout=remaining) if remaining > 0 else get(block=False))
             except queue.Empty:
                 break
         return items
@@ -140,7 +146,7 @@ class Consumer:
         from .ingest import Envelope, ingest_many
 
         envelopes = []
-        for _gen, msg in items:
+        for _gen, msg, _arrived in items:
             enterprise, gateway = topic_parts(msg.topic)
             envelopes.append(
                 Envelope(
@@ -172,7 +178,7 @@ class Consumer:
         self.stats["batches"] += 1
         self.stats["messages"] += len(items)
         self.stats["readings"] += sum(o.accepted + o.duplicates for o in outcomes)
-        for gen, msg in items:
+        for gen, msg, _arrived in items:
             if gen == self.generation and self.connected.is_set():
                 self.client.ack(msg.mid, msg.qos)
                 self.stats["acked"] += 1
@@ -187,13 +193,16 @@ class Consumer:
                 self.process(items)
 
 
-def run_forever(url: str, group: str, batch: int, client_id: str | None = None) -> None:
+def run_forever(
+    url: str, group: str, batch: int, client_id: str | None = None, linger: float = 0.15
+) -> None:
     import os
 
     consumer = Consumer(
         url,
         group=group,
         batch=batch,
+        linger=linger,
         client_id=client_id,
         session_expiry=int(os.environ.get("DIXIAN_MQTT_SESSION_EXPIRY", "3600")),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 from .models import Direction, Level
@@ -17,18 +16,31 @@ class Threshold:
     orange: float | None
     red: float | None
 
+    def __post_init__(self):
+        # Precomputed once per rule (the registry keeps rules for 30 s): worst level first.
+        steps = tuple(
+            (float(limit), int(level))
+            for level, limit in (
+                (Level.RED, self.red),
+                (Level.ORANGE, self.orange),
+                (Level.YELLOW, self.yellow),
+                (Level.BLUE, self.blue),
+            )
+            if limit is not None
+        )
+        object.__setattr__(self, "_steps", steps)
+        object.__setattr__(self, "_above", self.direction == Direction.ABOVE)
+
     def level(self, value: float) -> int:
-        for level, limit in (
-            (Level.RED, self.red),
-            (Level.ORANGE, self.orange),
-            (Level.YELLOW, self.yellow),
-            (Level.BLUE, self.blue),
-        ):
-            if limit is None:
-                continue
-            if (value >= limit) if self.direction == Direction.ABOVE else (value <= limit):
-                return int(level)
-        return int(Level.NORMAL)
+        if self._above:
+            for limit, level in self._steps:
+                if value >= limit:
+                    return level
+        else:
+            for limit, level in self._steps:
+                if value <= limit:
+                    return level
+        return 0
 
     def worse(self, a: float | None, b: float) -> float:
         """The peak of two values in this rule's direction."""
@@ -75,11 +87,11 @@ def evaluate(
     range_min: float | None,
     range_max: float | None,
     state: PointState,
-    readings: list[tuple[dt.datetime, float]],
+    readings: list[tuple],
 ) -> PointState:
     """Evaluate a point's new readings (any order) against its rules.
 
-    Thresholds and the range are checked on every new reading, late ones included; the
+    ``readings`` are tuples starting (ts, value, …). Thresholds and the range are checked on every new reading, late ones included; the
     rate of change and the stuck value only on readings newer than the latest one. Returns
     the new latest state with the triggers found (at most one per rule kind: the worst).
     """
@@ -93,7 +105,9 @@ def evaluate(
             worst[kind] = Trigger(kind, level, value, ts, detail)
 
     new = PointState(state.ts, state.value, state.level, state.changed_at)
-    for ts, value in sorted(readings, key=lambda r: r[0]):
+    ordered = readings if len(readings) == 1 else sorted(readings, key=_by_ts)
+    for r in ordered:
+        ts, value = r[0], r[1]
         in_range = True
         if rules.range_level is not None and (
             (range_min is not None and value < range_min)
@@ -111,7 +125,7 @@ def evaluate(
             rate = abs(value - new.value) / minutes
             if rate > rules.rate_per_min and in_range:
                 fire("rate", rules.rate_level, value, ts, f"{rate:.3g}/min")
-        if new.value is None or not math.isclose(value, new.value, rel_tol=0, abs_tol=1e-12):
+        if new.value is None or abs(value - new.value) > 1e-12:
             new.changed_at = ts
         elif (
             rules.stuck_minutes
@@ -124,6 +138,10 @@ def evaluate(
         trig.n = fired[kind]
     new.triggers = list(worst.values())
     return new
+
+
+def _by_ts(r):
+    return r[0]
 
 
 def aggregate(levels) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from dixian.core import clock
@@ -159,6 +160,10 @@ def overview(user) -> dict:
             offline=Count(
                 "gateways", filter=Q(gateways__link_state=LinkState.OFFLINE), distinct=True
             ),
+            worst_level=Max(
+                "monitoring_alarms__level",
+                filter=~Q(monitoring_alarms__state=AlarmState.CLOSED),
+            ),
         )
         .order_by("-open_alarms", "name")
     )
@@ -190,4 +195,28 @@ def overview(user) -> dict:
             "values": [today_by_level.get(lv, 0) for lv in levels],
         },
         "recent": list(alarms.select_related("enterprise", "point").order_by("-opened_at")[:10]),
+        "map_points": map_points(enterprises),
     }
+
+
+def map_points(enterprises) -> list[dict]:
+    """Enterprises with a location, coloured on the map by their worst open alarm level."""
+    from django.utils.translation import gettext as _
+
+    out = []
+    for e in enterprises:
+        if e.latitude is None or e.longitude is None:
+            continue
+        level = int(e.worst_level or 0)
+        out.append(
+            {
+                "name": e.short_name or e.name,
+                "lat": float(e.latitude),
+                "lng": float(e.longitude),
+                "url": reverse("monitoring:live", args=[e.pk]),
+                "level": level,
+                "label": str(Level(level).label) if level else _("No open alarm"),
+                "open": e.open_alarms,
+            }
+        )
+    return out

@@ -421,6 +421,30 @@ def gateway_seen(gateway_id: int, now: dt.datetime, interval_s: int, factor: int
     return False
 
 
+def gateways_seen(gateways, now: dt.datetime) -> None:
+    """Data arrived from these gateways (objects with id, interval_s, silence_factor): push
+    their offline deadlines in one UPDATE per (interval, k); recover the offline ones."""
+    ids = [g.id for g in gateways]
+    offline = set(
+        Gateway.objects.filter(pk__in=ids, link_state=LinkState.OFFLINE).values_list(
+            "pk", flat=True
+        )
+    )
+    groups: dict[int, list[int]] = {}
+    for g in gateways:
+        if g.id in offline:
+            gateway_seen(g.id, now, g.interval_s, g.silence_factor)
+        else:
+            groups.setdefault(max(g.interval_s, 1) * max(g.silence_factor, 1), []).append(g.id)
+    for seconds, group in sorted(groups.items()):
+        # One gone offline meanwhile stays so: the next batch recovers it properly.
+        Gateway.objects.filter(pk__in=group).exclude(link_state=LinkState.OFFLINE).update(
+            link_state=LinkState.ONLINE,
+            last_seen_at=now,
+            silence_due_at=now + dt.timedelta(seconds=seconds),
+        )
+
+
 def gateway_offline(gateway: Gateway, now: dt.datetime) -> Alarm:
     """The silence deadline passed: open (or count) the offline alarm and remind later."""
     Gateway.objects.filter(pk=gateway.pk).update(
@@ -468,6 +492,68 @@ def gateway_remind(gateway: Gateway, now: dt.datetime) -> None:
         org=alarm.enterprise,
         dedupe_key=f"alarm:{alarm.pk}:remind:{now.isoformat()}",
     )
+
+
+# ---- point silence (the offline rule per point) --------------------------------------
+
+
+def _point_offline_alarm(latest, now: dt.datetime) -> Alarm:
+    point = latest.point
+    return raise_alarm(
+        enterprise_id=point.object.enterprise_id,
+        kind=AlarmKind.OFFLINE,
+        level=Level.YELLOW,
+        message=_("Point %(name)s sends no data (last reading %(at)s)")
+        % {"name": point.name, "at": latest.ts.isoformat(timespec="seconds")},
+        dedupe_key=f"p{point.pk}:offline",
+        at=now,
+        point_id=point.pk,
+        object_id=point.object_id,
+    )[0]
+
+
+def point_offline(latest, now: dt.datetime) -> Alarm | None:
+    """A point's silence deadline passed (the sweeper moved it offline): open the offline
+    alarm, unless its whole gateway is offline (the gateway's alarm says it already; the
+    reminder opens the point's own alarm if the gateway returns without this point)."""
+    point = latest.point
+    audit.record(
+        action="point.offline",
+        obj=point,
+        before={"link_state": LinkState.ONLINE},
+        after={"link_state": LinkState.OFFLINE, "last_reading": latest.ts},
+    )
+    if point.gateway.link_state == LinkState.OFFLINE:
+        return None
+    return _point_offline_alarm(latest, now)
+
+
+def point_remind(latest, now: dt.datetime) -> None:
+    """Still silent: count and remind on the open offline alarm (open it if none)."""
+    if latest.point.gateway.link_state == LinkState.OFFLINE:
+        return
+    key = f"p{latest.point_id}:offline"
+    alarm = Alarm.objects.filter(dedupe_key=key).exclude(state=AlarmState.CLOSED).first()
+    if alarm is None:
+        _point_offline_alarm(latest, now)
+        return
+    Alarm.objects.filter(pk=alarm.pk).update(count=alarm.count + 1, last_at=now)
+    enqueue(
+        subject=_("[Reminder] point still sends no data: %(name)s") % {"name": latest.point.name},
+        body=alarm.message,
+        link=_link(alarm),
+        recipients=alarm_recipients(alarm),
+        channels=(Channel.INAPP,),
+        org=alarm.enterprise,
+        dedupe_key=f"alarm:{alarm.pk}:remind:{now.isoformat()}",
+    )
+
+
+def points_back(point_ids, now: dt.datetime) -> None:
+    """Silent points sent data again (the ingest path already set them online)."""
+    mark_recovered([f"p{pid}:offline" for pid in point_ids], now)
+    for point in Point.objects.filter(pk__in=list(point_ids)):
+        audit.record(action="point.online", obj=point, after={"at": now})
 
 
 def rule_save(*, actor, rule: Rule, form=None) -> Rule:

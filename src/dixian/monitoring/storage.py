@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import weakref
 from collections import defaultdict
 
 from django.db import IntegrityError, ProgrammingError, connection, transaction
@@ -115,28 +116,160 @@ def write_readings(rows: list[tuple[int, dt.datetime, float, int]]) -> list[tupl
 
 
 def _write_pg(rows):
-    for month in {month_start(r[1]) for r in rows}:
-        ensure_partition(month)
-    with connection.cursor() as cur:
-        cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS monitoring_reading_in "
-            "(point_id bigint, ts timestamptz, value double precision, quality smallint) "
-            "ON COMMIT DELETE ROWS"
-        )
-        raw = cur.cursor  # the psycopg cursor, for COPY
-        with raw.copy(
-            "COPY monitoring_reading_in (point_id, ts, value, quality) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
+    """The plain writer (demo loader): new rows back, nothing else."""
+    new_keys = None
+    with connection.wrap_database_errors, connection.cursor() as cur:
+        _copy_readings(cur.cursor, rows)
         cur.execute(
             f"INSERT INTO {READING} (point_id, ts, value, quality) "
             "SELECT point_id, ts, value, quality FROM monitoring_reading_in "
-            "ORDER BY point_id, ts ON CONFLICT DO NOTHING RETURNING point_id, ts, value, quality"
+            "ORDER BY point_id, ts ON CONFLICT DO NOTHING RETURNING point_id, ts"
         )
-        new = cur.fetchall()
+        new_keys = set(cur.fetchall())
         cur.execute("TRUNCATE monitoring_reading_in")
-    return new
+    return [r for r in rows if (r[0], r[1]) in new_keys]
+
+
+# Temporary tables exist per connection; remember on which raw connections they were made.
+_temp_ready: weakref.WeakSet = weakref.WeakSet()
+
+TEMP_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS monitoring_reading_in "
+    "(point_id bigint, ts timestamptz, value double precision, quality smallint); "
+    "CREATE TEMP TABLE IF NOT EXISTS monitoring_latest_in "
+    "(point_id bigint, ts timestamptz, value double precision, quality smallint, "
+    "level smallint, changed_at timestamptz, silence_due_at timestamptz)"
+)
+
+
+def _temp_tables(raw_cursor) -> None:
+    conn = raw_cursor.connection
+    if conn not in _temp_ready:
+        raw_cursor.execute(TEMP_TABLES)
+        _temp_ready.add(conn)
+
+
+def _ts_text(rows, col: int) -> dict:
+    """Each distinct datetime of column ``col`` once as ISO text (batches share times)."""
+    return {ts: ts.isoformat() for ts in {r[col] for r in rows} if ts is not None}
+
+
+def _copy_readings(raw_cursor, rows) -> None:
+    """COPY (point_id, ts, value, quality) rows into the session's input table."""
+    for month in {month_start(ts) for ts in {r[1] for r in rows}}:
+        ensure_partition(month)
+    _temp_tables(raw_cursor)
+    text = _ts_text(rows, 1)
+    data = "".join([f"{pid}\t{text[ts]}\t{value!r}\t{q}\n" for pid, ts, value, q in rows])
+    with raw_cursor.copy(
+        "COPY monitoring_reading_in (point_id, ts, value, quality) FROM STDIN"
+    ) as cp:
+        cp.write(data.encode())
+
+
+# One exchange, no parameters (the rows came by COPY): store the new readings, add exactly
+# those to their minute and hour rollups, answer which input rows were already stored, and
+# read the previous latest values of the points concerned.
+INGEST_SQL = f"""
+WITH new AS (
+    INSERT INTO {READING} (point_id, ts, value, quality)
+    SELECT point_id, ts, value, quality FROM monitoring_reading_in ORDER BY point_id, ts
+    ON CONFLICT DO NOTHING RETURNING point_id, ts, value
+), agg AS (
+    SELECT point_id, 'm' AS period, date_trunc('minute', ts, 'UTC') AS bucket,
+           count(*) AS n, sum(value) AS total, min(value) AS vmin, max(value) AS vmax
+    FROM new GROUP BY 1, 3
+    UNION ALL
+    SELECT point_id, 'h', date_trunc('hour', ts, 'UTC'),
+           count(*), sum(value), min(value), max(value)
+    FROM new GROUP BY 1, 3
+), roll AS (
+    INSERT INTO {ROLLUP} (point_id, period, bucket, n, total, vmin, vmax)
+    SELECT point_id, period, bucket, n, total, vmin, vmax FROM agg
+    ORDER BY point_id, period, bucket
+    ON CONFLICT (point_id, period, bucket) DO UPDATE SET
+        n = {ROLLUP}.n + excluded.n, total = {ROLLUP}.total + excluded.total,
+        vmin = LEAST({ROLLUP}.vmin, excluded.vmin), vmax = GREATEST({ROLLUP}.vmax, excluded.vmax)
+)
+SELECT i.point_id, (extract(epoch FROM i.ts) * 1000000)::bigint FROM monitoring_reading_in i
+WHERE NOT EXISTS (SELECT 1 FROM new n WHERE n.point_id = i.point_id AND n.ts = i.ts);
+SELECT point_id, (extract(epoch FROM ts) * 1000000)::bigint, value, level,
+       (extract(epoch FROM changed_at) * 1000000)::bigint
+FROM {LATEST} WHERE point_id IN (SELECT DISTINCT point_id FROM monitoring_reading_in);
+TRUNCATE monitoring_reading_in
+"""
+
+
+def ingest_pg(rows) -> tuple[set, dict]:
+    """PostgreSQL: store (point_id, ts, value, quality) rows (unique keys) with their rollups.
+
+    Returns (keys already stored before, {point_id: (ts, value, level, changed_at)} of the
+    previous latest values). Two exchanges with the server: COPY, then one statement list.
+    """
+    if not rows:
+        return set(), {}
+    with connection.wrap_database_errors, connection.cursor() as cur:
+        raw = cur.cursor
+        _copy_readings(raw, rows)
+        raw.execute(INGEST_SQL)
+        seen = {(pid, _EPOCH + _US * ts) for pid, ts in raw.fetchall()}
+        raw.nextset()
+        # Times as integer microseconds: Django's timestamptz loader (Python, per value)
+        # costs ~15 µs a row here, the integers under 1 µs.
+        previous = {
+            pid: (_EPOCH + _US * ts, value, level, _EPOCH + _US * changed)
+            for pid, ts, value, level, changed in raw.fetchall()
+        }
+    return seen, previous
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+_US = dt.timedelta(microseconds=1)
+
+
+LATEST_SQL = f"""
+INSERT INTO {LATEST} (point_id, ts, value, quality, level, changed_at, silence_due_at, link_state)
+SELECT point_id, ts, value, quality, level, changed_at, silence_due_at, 'online'
+FROM monitoring_latest_in ORDER BY point_id
+ON CONFLICT (point_id) DO UPDATE SET
+    ts = excluded.ts, value = excluded.value, quality = excluded.quality,
+    level = excluded.level, changed_at = excluded.changed_at,
+    silence_due_at = excluded.silence_due_at
+WHERE excluded.ts >= {LATEST}.ts;
+UPDATE {LATEST} SET link_state = 'online', remind_at = NULL
+WHERE link_state = 'offline' AND point_id IN (SELECT point_id FROM monitoring_latest_in)
+RETURNING point_id;
+TRUNCATE monitoring_latest_in
+"""
+
+
+def write_latest_pg(rows) -> list[int]:
+    """PostgreSQL: upsert latest values by COPY and one statement list (an older ts never
+    wins). Rows: (point_id, ts, value, quality, level, changed_at, silence_due_at). Returns
+    the points that were offline (silent) and are back."""
+    if not rows:
+        return []
+    with connection.wrap_database_errors, connection.cursor() as cur:
+        raw = cur.cursor
+        _temp_tables(raw)
+        text = _ts_text(rows, 1)
+        text.update(_ts_text(rows, 5))
+        text.update(_ts_text(rows, 6))
+        text[None] = "\\N"
+        data = "".join(
+            [
+                f"{pid}\t{text[ts]}\t{value!r}\t{q}\t{level}\t{text[changed]}\t{text[due]}\n"
+                for pid, ts, value, q, level, changed, due in rows
+            ]
+        )
+        with raw.copy(
+            "COPY monitoring_latest_in "
+            "(point_id, ts, value, quality, level, changed_at, silence_due_at) FROM STDIN"
+        ) as cp:
+            cp.write(data.encode())
+        raw.execute(LATEST_SQL)
+        raw.nextset()
+        return [r[0] for r in raw.fetchall()]
 
 
 def _sqlite_ts(ts: dt.datetime) -> str:
@@ -180,22 +313,42 @@ def read_latest(point_ids) -> dict[int, tuple]:
     }
 
 
-def write_latest(rows: list[tuple[int, dt.datetime, float, int, int, dt.datetime]]) -> None:
-    """Upsert (point_id, ts, value, quality, level, changed_at); an older ts never wins."""
+def write_latest(rows: list[tuple]) -> list[int]:
+    """Upsert (point_id, ts, value, quality, level, changed_at[, silence_due_at]); an older
+    ts never wins. Returns the points that were offline (silent) and are back."""
     if not rows:
-        return
+        return []
+    rows = [r if len(r) == 7 else (*r, None) for r in rows]
+    if is_postgres():
+        return write_latest_pg(rows)
     rows = sorted(rows, key=lambda r: r[0])  # one lock order for every consumer: no deadlock
-    if not is_postgres():
-        rows = [(p, _sqlite_ts(t), v, q, lv, _sqlite_ts(c)) for p, t, v, q, lv, c in rows]
+    rows = [
+        (p, _sqlite_ts(t), v, q, lv, _sqlite_ts(c), _sqlite_ts(d) if d else None)
+        for p, t, v, q, lv, c, d in rows
+    ]
     with connection.cursor() as cur:
         cur.executemany(
-            f"INSERT INTO {LATEST} (point_id, ts, value, quality, level, changed_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (point_id) DO UPDATE SET "
+            f"INSERT INTO {LATEST} (point_id, ts, value, quality, level, changed_at, "
+            "silence_due_at, link_state) VALUES (%s, %s, %s, %s, %s, %s, %s, 'online') "
+            "ON CONFLICT (point_id) DO UPDATE SET "
             "ts = excluded.ts, value = excluded.value, quality = excluded.quality, "
-            "level = excluded.level, changed_at = excluded.changed_at "
+            "level = excluded.level, changed_at = excluded.changed_at, "
+            "silence_due_at = excluded.silence_due_at "
             f"WHERE excluded.ts >= {LATEST}.ts",
             rows,
         )
+    from .models import LatestValue, LinkState
+
+    ids = list(
+        LatestValue.objects.filter(
+            point_id__in=[r[0] for r in rows], link_state=LinkState.OFFLINE
+        ).values_list("point_id", flat=True)
+    )
+    if ids:
+        LatestValue.objects.filter(point_id__in=ids).update(
+            link_state=LinkState.ONLINE, remind_at=None
+        )
+    return ids
 
 
 # ---- rollups -------------------------------------------------------------------------

@@ -7,7 +7,15 @@ import datetime as dt
 from dixian.core import deadlines
 
 from . import services, storage
-from .models import Alarm, AlarmState, Escalation, Gateway, Housekeeping, LinkState
+from .models import (
+    Alarm,
+    AlarmState,
+    Escalation,
+    Gateway,
+    Housekeeping,
+    LatestValue,
+    LinkState,
+)
 
 
 @deadlines.register
@@ -71,6 +79,52 @@ class GatewayOfflineReminder(deadlines.DeadlineHandler):
 
     def on_due(self, obj, now):
         services.gateway_remind(obj, now)
+
+
+@deadlines.register
+class PointSilent(deadlines.DeadlineHandler):
+    """A point without a newer reading within k × its interval (k: its gateway's factor)
+    goes offline and an offline alarm opens; reminded until data returns."""
+
+    model = LatestValue
+    due_field = "silence_due_at"
+    state_field = "link_state"
+    from_state = LinkState.ONLINE
+    to_state = LinkState.OFFLINE
+    name = "monitoring-point-silent"
+
+    def due_queryset(self, now):
+        return super().due_queryset(now).filter(point__enabled=True)
+
+    def transition_values(self, now):
+        return {
+            "link_state": LinkState.OFFLINE,
+            "remind_at": now + dt.timedelta(minutes=services.OFFLINE_REMIND_MINUTES),
+        }
+
+    def on_due(self, obj, now):
+        services.point_offline(obj, now)
+
+
+@deadlines.register
+class PointOfflineReminder(deadlines.DeadlineHandler):
+    """While a point stays silent, remind every OFFLINE_REMIND_MINUTES until data returns."""
+
+    model = LatestValue
+    due_field = "remind_at"
+    state_field = "link_state"
+    from_state = LinkState.OFFLINE
+    to_state = LinkState.OFFLINE
+    name = "monitoring-point-offline-reminder"
+
+    def transition_values(self, now):
+        return {
+            "link_state": LinkState.OFFLINE,
+            "remind_at": now + dt.timedelta(minutes=services.OFFLINE_REMIND_MINUTES),
+        }
+
+    def on_due(self, obj, now):
+        services.point_remind(obj, now)
 
 
 HOUSEKEEPING_EVERY = dt.timedelta(hours=6)

@@ -88,15 +88,19 @@ def test_token_is_required_and_bad_payloads_go_to_dead_letters(client):
         {"point": "hy-ch4-1", "ts": now().isoformat(), "value": "NaN"},
         {"point": "hy-ch4-1", "ts": (now() + dt.timedelta(hours=1)).isoformat(), "value": 1},
         {"point": "hx-nh3-1", "ts": now().isoformat(), "value": 1},  # another gateway's point
+        {"point": ["hy-ch4-1"], "ts": now().isoformat(), "value": 1},  # unhashable point
+        {"point": "hy-ch4-1", "ts": {"at": 1}, "value": 1},  # unhashable time
+        {"point": "hy-ch4-1", "ts": 1e300, "value": 1},  # epoch out of range
+        [1, 2],
     ]
     r = post(client, body)
     assert r.status_code == 200
     assert r.json()["accepted"] == 1
-    assert [x["index"] for x in r.json()["rejected"]] == [1, 2, 3, 4, 5]
+    assert [x["index"] for x in r.json()["rejected"]] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     letters = DeadLetter.objects.order_by("-pk")[: DeadLetter.objects.count() - before]
     assert len(letters) == 2
     assert any(b"{not json" == bytes(d.raw) for d in letters)
-    assert any("5 invalid readings" in d.reason for d in letters)
+    assert any("9 invalid readings" in d.reason for d in letters)
 
 
 @pytest.mark.django_db
@@ -232,3 +236,110 @@ def test_tailings_aggregation_raises_the_facility(client):
 
 def test_demo_token_is_known():
     assert demo_token("hy-gas") == "demo-token-hy-gas"
+
+
+def _keep_gateway_alive(client, at):
+    """Another point of the same gateway reports: the gateway is online, only the watched
+    point is silent."""
+    with clock.frozen(at):
+        r = post(client, batch([0.9], point="hy-p-1", start=at))
+    assert r.json()["accepted"] == 1
+
+
+@pytest.mark.django_db
+def test_silent_point_goes_offline_reminds_until_data_returns_then_recovers(client):
+    t0 = now().replace(microsecond=0)
+    with clock.frozen(t0):
+        assert post(client, batch([0.3], start=t0)).json()["accepted"] == 1
+    latest = LatestValue.objects.select_related("point__gateway").get(point__code="hy-ch4-1")
+    point = latest.point
+    k = point.gateway.silence_factor
+    assert latest.link_state == LinkState.ONLINE
+    assert latest.silence_due_at == t0 + dt.timedelta(seconds=k * point.interval_s)
+    # not yet due: nothing happens
+    just_before = latest.silence_due_at - dt.timedelta(seconds=1)
+    _keep_gateway_alive(client, just_before)
+    with clock.frozen(just_before):
+        deadlines.sweep(just_before)
+    latest.refresh_from_db()
+    assert latest.link_state == LinkState.ONLINE
+    assert not Alarm.objects.filter(point=point, kind="offline").exists()
+    # due: offline, one offline alarm on the point, notified through the outbox
+    t1 = latest.silence_due_at + dt.timedelta(seconds=1)
+    _keep_gateway_alive(client, t1)
+    with clock.frozen(t1):
+        deadlines.sweep(t1)
+        deadlines.sweep(t1)  # a second sweep changes nothing
+    latest.refresh_from_db()
+    assert latest.link_state == LinkState.OFFLINE
+    alarm = Alarm.objects.get(point=point, kind="offline", state=AlarmState.OPEN)
+    assert alarm.count == 1 and alarm.recovered_at is None
+    assert Message.objects.filter(dedupe_key__startswith=f"alarm:{alarm.pk}:open").exists()
+    assert Gateway.objects.get(code="hy-gas").link_state == LinkState.ONLINE
+    # still silent at the reminder time: counted and reminded, again and again
+    for expected in (2, 3):
+        t = latest.remind_at + dt.timedelta(seconds=1)
+        _keep_gateway_alive(client, t)
+        with clock.frozen(t):
+            deadlines.sweep(t)
+        latest.refresh_from_db()
+        alarm.refresh_from_db()
+        assert alarm.count == expected
+    reminders = Message.objects.filter(dedupe_key__startswith=f"alarm:{alarm.pk}:remind")
+    keys = reminders.values_list("dedupe_key", flat=True)
+    assert len({k.split(":remind:")[1].rsplit(":", 2)[0] for k in keys}) == 2  # two times
+    # data returns: online, no more reminders, the alarm marks the recovery (stays open)
+    t3 = t + dt.timedelta(seconds=5)
+    with clock.frozen(t3):
+        assert post(client, batch([0.31], start=t3)).json()["accepted"] == 1
+    latest.refresh_from_db()
+    alarm.refresh_from_db()
+    assert latest.link_state == LinkState.ONLINE and latest.remind_at is None
+    assert alarm.recovered_at == t3 and alarm.state == AlarmState.OPEN
+    assert AuditEvent.objects.filter(action="point.online", object_id=str(point.pk)).exists()
+    soon = t3 + dt.timedelta(seconds=10)
+    with clock.frozen(soon):
+        deadlines.sweep(soon)
+    alarm.refresh_from_db()
+    latest.refresh_from_db()
+    assert alarm.count == 3 and latest.link_state == LinkState.ONLINE
+
+
+@pytest.mark.django_db
+def test_a_silent_gateway_does_not_flood_with_point_alarms(client):
+    t0 = now().replace(microsecond=0)
+    with clock.frozen(t0):
+        post(client, batch([0.3], start=t0))
+    latest = LatestValue.objects.get(point__code="hy-ch4-1")
+    t1 = latest.silence_due_at + dt.timedelta(seconds=1)
+    with clock.frozen(t1):
+        deadlines.sweep(t1)
+    latest.refresh_from_db()
+    assert latest.link_state == LinkState.OFFLINE  # the point is offline too …
+    assert Alarm.objects.filter(gateway__code="hy-gas", kind="offline").exists()
+    assert not Alarm.objects.filter(point=latest.point, kind="offline").exists()  # … one alarm
+
+
+@pytest.mark.django_db
+def test_overview_map_colours_enterprises_by_worst_open_alarm(client, client_for):
+    from dixian.monitoring.selectors import map_points
+
+    gw = Gateway.objects.select_related("enterprise").get(code="hy-gas")
+    enterprise = gw.enterprise
+    page = client_for("office").get("/monitoring/")
+    assert page.status_code == 200 and b'id="mon-map-points"' in page.content
+
+    def level_on_map():
+        points = page.context["data"]["map_points"]
+        return {p["url"]: p["level"] for p in points}.get(f"/monitoring/live/{enterprise.pk}/")
+
+    assert enterprise.latitude is not None
+    before = level_on_map()
+    post(client, batch([60.0]))  # methane far above the red limit
+    page = client_for("office").get("/monitoring/")
+    assert level_on_map() == 4 and (before or 0) <= 4
+    alarm = Alarm.objects.get(point__code="hy-ch4-1", kind="threshold", state=AlarmState.OPEN)
+    Alarm.objects.filter(pk=alarm.pk).update(state=AlarmState.CLOSED)
+    page = client_for("office").get("/monitoring/")
+    assert level_on_map() == (before or 0)  # closed alarms do not colour the map
+    assert map_points([]) == []

@@ -20,10 +20,22 @@ class Command(BaseCommand):
             help="stable per process: a restarted consumer resumes its session",
         )
         parser.add_argument("--batch", type=int, default=50, help="messages per transaction")
+        parser.add_argument(
+            "--linger",
+            type=float,
+            default=float(os.environ.get("DIXIAN_MQTT_LINGER", "0.15")),
+            help="seconds the oldest message of a batch may wait for the batch to fill",
+        )
 
     def handle(self, *args, **options):
         from dixian.monitoring.mqtt import run_forever
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         self.stdout.write(f"Consuming {options['url']} (group {options['group']})")
-        run_forever(options["url"], options["group"], options["batch"], options["client_id"])
+        run_forever(
+            options["url"],
+            options["group"],
+            options["batch"],
+            options["client_id"],
+            linger=options["linger"],
+        )

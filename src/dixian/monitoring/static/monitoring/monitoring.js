@@ -59,6 +59,46 @@
     load(24);
   }
 
+  // County map: each enterprise a circle coloured by its worst open alarm (green: none).
+  function overviewMap() {
+    var el = document.querySelector("[data-mon-geojson]");
+    if (!el || !window.L) return;
+    var points = readJSON(el.dataset.points) || [];
+    var map = window.L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+    fetch(el.dataset.monGeojson, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (geo) {
+      var layer = window.L.geoJSON(geo, {
+        style: function (f) {
+          var own = f.properties.role === "county";
+          return { color: own ? "#0b5394" : "#9aa7b5", weight: own ? 2 : 1, fillColor: own ? "#eef3f8" : "#f1f3f5", fillOpacity: own ? 0.5 : 0.3 };
+        }
+      }).addTo(map);
+      var county = geo.features.filter(function (f) { return f.properties.role === "county"; })[0];
+      if (county && county.bbox) {
+        map.fitBounds([[county.bbox[1], county.bbox[0]], [county.bbox[3], county.bbox[2]]]);
+      } else {
+        map.fitBounds(layer.getBounds());
+      }
+      // worst last, so a red enterprise is drawn on top of its neighbours
+      points.slice().sort(function (a, b) { return a.level - b.level; }).forEach(function (p) {
+        var colour = p.level ? LEVEL_COLOURS[p.level - 1] : "#2fb344";
+        var m = window.L.circleMarker([p.lat, p.lng], {
+          radius: p.level ? 9 : 6, color: "#ffffff", weight: 1.5, fillColor: colour, fillOpacity: 0.95,
+          className: "mon-marker mon-level-" + p.level
+        }).addTo(map);
+        var div = document.createElement("div");
+        var a = document.createElement("a");
+        a.href = p.url; a.textContent = p.name;
+        div.appendChild(a);
+        var s = document.createElement("div");
+        s.className = "small text-secondary";
+        s.textContent = p.label + (p.open ? " · " + p.open : "");
+        div.appendChild(s);
+        m.bindPopup(div);
+        m.bindTooltip(p.name);
+      });
+    });
+  }
+
   // Alarm sound: a short beep when an orange or red alarm appears that was not there before.
   var seen = null;
   var audio = null;
@@ -89,5 +129,5 @@
     toggle.addEventListener("change", function () { window.localStorage.setItem("dixian-alarm-sound", toggle.checked ? "1" : "0"); if (toggle.checked) beep(); });
   }
   document.addEventListener("htmx:afterSwap", function (e) { checkAlarms(e.target); });
-  document.addEventListener("DOMContentLoaded", function () { levelChart(); history(); checkAlarms(document); });
+  document.addEventListener("DOMContentLoaded", function () { levelChart(); history(); overviewMap(); checkAlarms(document); });
 })();
