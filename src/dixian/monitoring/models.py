@@ -94,7 +94,7 @@ class MonitoredObject(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=ObjectKind.choices)
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    location = models.CharField(pgettext_lazy("monitoring", "location"), max_length=200, blank=True)
     latitude = models.DecimalField(
         _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -133,7 +133,7 @@ class Gateway(models.Model):
         related_name="gateways",
         limit_choices_to={"kind": "enterprise"},
     )
-    code = models.SlugField(_("code"), max_length=60, unique=True)
+    code = models.SlugField(pgettext_lazy("monitoring", "code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
     token_hash = models.CharField(_("token hash"), max_length=64, editable=False, default="")
     interval_s = models.PositiveIntegerField(_("expected interval (s)"), default=10)
@@ -182,7 +182,7 @@ class Point(models.Model):
         on_delete=models.PROTECT,
         related_name="points",
     )
-    code = models.SlugField(_("code"), max_length=60, unique=True)
+    code = models.SlugField(pgettext_lazy("monitoring", "code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=PointKind.choices)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
@@ -363,7 +363,7 @@ class AlarmState(models.TextChoices):
 
 class Escalation(models.TextChoices):
     PENDING = "pending", _("Waiting for acknowledgement")
-    ESCALATED = "escalated", _("Escalated")
+    ESCALATED = "escalated", pgettext_lazy("monitoring", "Escalated")
     NONE = "none", _("Not needed")
 
 
@@ -512,7 +512,7 @@ class DeadLetter(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    reason = models.CharField(_("reason"), max_length=500)
+    reason = models.CharField(pgettext_lazy("monitoring", "reason"), max_length=500)
     raw = models.BinaryField(_("raw bytes"))
 
     objects = ScopedQuerySet.as_manager()
