@@ -1,6 +1,7 @@
 """The notification outbox: services write Message rows; the worker delivers them."""
 
 from .outbox import (
+    deliver_batch,
     deliver_due,
     deliver_message,
     enqueue,
@@ -11,6 +12,7 @@ from .outbox import (
 )
 
 __all__ = [
+    "deliver_batch",
     "deliver_due",
     "deliver_message",
     "enqueue",

@@ -49,6 +49,8 @@ class Answer:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    # Keep-alive, as real gateways: the outbox reuses its connections.
+    protocol_version = "HTTP/1.1"
 
     def do_POST(self):  # noqa: N802 (http.server's naming)
         gateway = self.server.gateway
