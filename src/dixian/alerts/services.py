@@ -570,55 +570,104 @@ def acknowledge(*, target: WarningTarget, channel: str, actor=None) -> bool:
     An answer after escalation still counts for the person (and is shown as late); a
     deputy's or superior's answer covers the silent person they were called for.
     """
+    return acknowledge_id(target.pk, channel=channel, actor=actor)
+
+
+def target_id_for_token(token: str) -> int | None:
+    """The target a one-tap link names, from its signature alone (no database read)."""
+    try:
+        return int(signing.Signer(salt=ACK_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def acknowledge_id(target_id: int, *, channel: str, actor=None) -> bool:
+    """``acknowledge`` by primary key: the lean path of the one-tap link (thousands of people
+    answer within minutes of a release).
+
+    One locked read of the target (with its warning's state), one conditional UPDATE, one
+    row in the 叫应 record (``WarningEvent``: time and channel). Only an answer after
+    escalation touches the ladder rows. A signed-in user's answer (app, API) is also
+    written to the audit chain; an anonymous link or SMS reply is on the 叫应 record, which
+    the release's and the sweeps' chain events count. Raises ``WarningTarget.DoesNotExist``
+    for an unknown target and ``WarningClosed`` when the warning is no longer released.
+    """
     now = clock.now()
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
     with transaction.atomic():
-        warning = Warning.objects.only("pk", "state", "number").get(pk=target.warning_id)
-        if warning.state != WarningState.RELEASED:
+        row = (
+            WarningTarget.objects.select_for_update(of=("self",))
+            .filter(pk=target_id)
+            .values(
+                "warning_id",
+                "warning__state",
+                "warning__number",
+                "escalated_from_id",
+                "escalated_at",
+                "state",
+                "acknowledged_at",
+                "name",
+                "org_id",
+            )
+            .first()
+        )
+        if row is None:
+            raise WarningTarget.DoesNotExist
+        if row["warning__state"] != WarningState.RELEASED:
             raise WarningClosed
-        moved = WarningTarget.objects.filter(pk=target.pk, acknowledged_at__isnull=True).update(
+        if row["acknowledged_at"] is not None:
+            return False
+        moved = WarningTarget.objects.filter(pk=target_id, acknowledged_at__isnull=True).update(
             state=TargetState.ACKNOWLEDGED, acknowledged_at=now, ack_channel=channel, due_at=None
         )
         if not moved:
             return False
-        late = target.escalated_at is not None or target.state == TargetState.UNANSWERED
+        warning_id = row["warning_id"]
+        late = row["escalated_at"] is not None or row["state"] == TargetState.UNANSWERED
         events = [
-            _event(
-                warning,
-                EventKind.ACKNOWLEDGED,
-                target,
-                channel,
-                _("after escalation") if late else "",
-                now,
+            WarningEvent(
+                warning_id=warning_id,
+                target_id=target_id,
+                at=now,
+                kind=EventKind.ACKNOWLEDGED,
+                channel=channel,
+                detail=_("after escalation") if late else "",
             )
         ]
-        if target.escalated_from_id:
+        if row["escalated_from_id"]:
             parent_moved = WarningTarget.objects.filter(
-                pk=target.escalated_from_id, state=TargetState.CALLING
+                pk=row["escalated_from_id"], state=TargetState.CALLING
             ).update(state=TargetState.COVERED, covered_at=now, due_at=None)
             if parent_moved:
                 events.append(
-                    _event(
-                        warning,
-                        EventKind.COVERED,
-                        WarningTarget(pk=target.escalated_from_id),
-                        channel,
-                        target.name,
-                        now,
+                    WarningEvent(
+                        warning_id=warning_id,
+                        target_id=row["escalated_from_id"],
+                        at=now,
+                        kind=EventKind.COVERED,
+                        channel=channel,
+                        detail=row["name"][:300],
                     )
                 )
+        elif row["escalated_at"] is not None:
+            WarningTarget.objects.filter(
+                escalated_from_id=target_id, state=TargetState.CALLING
+            ).update(state=TargetState.CANCELLED, due_at=None)
+        if len(events) == 1:
+            events[0].save(force_insert=True)
         else:
-            WarningTarget.objects.filter(escalated_from=target, state=TargetState.CALLING).update(
-                state=TargetState.CANCELLED, due_at=None
+            WarningEvent.objects.bulk_create(events)
+        if actor is not None:
+            audit.record(
+                action="warningtarget.acknowledge",
+                object_type="alerts.warningtarget",
+                object_id=str(target_id),
+                actor=actor,
+                object_repr=f"{row['warning__number']} {row['name']}",
+                after={"channel": channel, "at": now, "late": late},
+                org_id=row["org_id"],
             )
-        WarningEvent.objects.bulk_create(events)
-        audit.record(
-            action="warningtarget.acknowledge",
-            obj=target,
-            actor=actor,
-            object_repr=f"{warning.number} {target.name}",
-            after={"channel": channel, "at": now, "late": late},
-            org_id=target.org_id,
-        )
     return True
 
 
