@@ -22,7 +22,7 @@ import os
 import threading
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 
 from .. import clock
@@ -184,6 +184,78 @@ def enqueue_bulk(rows: list[Message], *, deliver: bool = True) -> list[Message]:
             chunk = pending[start : start + 500]
             transaction.on_commit(lambda chunk=chunk: deliver_messages(chunk), robust=True)
     return written
+
+
+def bulk_insert(model, rows: list[dict], *, chunk: int = 500) -> list[int]:
+    """Insert plain dicts of field values (attnames; missing fields take their defaults) with
+    multi-row ``INSERT … RETURNING id``; return the new primary keys in order.
+
+    For tens of thousands of rows at once (a warning's targets, calls and records): no model
+    instances, and each distinct datetime is adapted for the database once, not per row.
+    Runs no ``save()`` logic or signals; callers pass complete, valid values.
+    """
+    if not rows:
+        return []
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    defaults = {f.attname: f.get_default() for f in fields}
+    datetimes = {f.attname for f in fields if isinstance(f, models.DateTimeField)}
+    adapted: dict = {}
+
+    def prepare(name, value):
+        if name in datetimes and value is not None:
+            key = value
+            if key not in adapted:
+                adapted[key] = connection.ops.adapt_datetimefield_value(value)
+            return adapted[key]
+        if hasattr(value, "value") and isinstance(value, str):  # TextChoices members
+            return str(value.value)
+        return value
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            params = []
+            for row in part:
+                params.extend(
+                    prepare(f.attname, row.get(f.attname, defaults[f.attname])) for f in fields
+                )
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES "
+                + ", ".join([placeholder] * len(part))
+                + f" RETURNING {pk}",
+                params,
+            )
+            ids.extend(r[0] for r in cursor.fetchall())
+    return ids
+
+
+def enqueue_values(rows: list[dict], *, deliver: bool = True) -> list[int]:
+    """``enqueue_bulk`` from plain dicts of ``Message`` fields (no model instances): the path
+    for a warning to tens of thousands of people. Returns the new message ids; pending rows
+    are handed to the worker after commit, in chunks."""
+    now = clock.now()
+    for row in rows:
+        row.setdefault("created_at", now)
+        if row.get("state", MessageState.PENDING) == MessageState.PENDING:
+            row.setdefault("next_attempt_at", now)
+    ids = bulk_insert(Message, rows)
+    pending = [
+        pk
+        for pk, row in zip(ids, rows, strict=True)
+        if row.get("state", MessageState.PENDING) == MessageState.PENDING
+    ]
+    if deliver and pending:
+        from ..tasks import deliver_messages
+
+        for start in range(0, len(pending), 500):
+            chunk = pending[start : start + 500]
+            transaction.on_commit(lambda chunk=chunk: deliver_messages(chunk), robust=True)
+    return ids
 
 
 def _save_once(row: Message) -> bool:
