@@ -24,6 +24,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core import signing
@@ -797,21 +798,6 @@ def acknowledge_by_sms(*, phone: str, text: str) -> WarningTarget | None:
 # ---------------------------------------------------------------- escalation (deadline)
 
 
-def _person_target(parent: WarningTarget, person: Person, now) -> WarningTarget:
-    return WarningTarget(
-        warning_id=parent.warning_id,
-        person=person,
-        name=person.name[:50],
-        mobile=person.mobile,
-        role=TargetRole.ESCALATION,
-        org_id=person.org_id,
-        division_id=parent.division_id,
-        escalated_from=parent,
-        called_at=now,
-        reply_code=_reply_code(),
-    )
-
-
 def _update_grouped(rows, fields) -> None:
     """Write changed rows with one UPDATE … WHERE pk IN (…) per distinct set of new values:
     a sweep moves thousands of rows to a handful of value sets (``bulk_update``'s CASE per
@@ -826,33 +812,76 @@ def _update_grouped(rows, fields) -> None:
             )
 
 
+_DUE_COLUMNS = (
+    "pk",
+    "warning_id",
+    "person_id",
+    "mobile",
+    "org_id",
+    "division_id",
+    "reply_code",
+    "deputy_id",
+    "superior_id",
+    "state",
+    "step",
+    "due_at",
+    "recalled_at",
+    "escalated_at",
+)
+
+
+def _people(ids) -> dict[int, SimpleNamespace]:
+    """The ladder's next people (deputies, superiors) as plain values."""
+    ids = sorted({i for i in ids if i})
+    found = {}
+    for start in range(0, len(ids), 5000):
+        for pk, name, mobile, active, org_id in Person.objects.filter(
+            pk__in=ids[start : start + 5000]
+        ).values_list("pk", "name", "mobile", "is_active", "org_id"):
+            found[pk] = SimpleNamespace(
+                pk=pk, name=name, mobile=mobile or "", is_active=active, org_id=org_id
+            )
+    return found
+
+
 def escalate_due(now: dt.datetime | None = None, batch: int = 5000) -> int:
     """Advance every silent original target whose wake clock ran out by one ladder step.
 
     Set-based (thousands of targets per sweep): due rows are locked (PostgreSQL: FOR UPDATE
-    SKIP LOCKED; SQLite: the IMMEDIATE write transaction), re-checked, advanced together;
-    a second sweeper finds nothing left to do.
+    SKIP LOCKED; SQLite: the IMMEDIATE write transaction) and read as plain values, advanced
+    together (one UPDATE per distinct outcome), the next calls, their outbox rows and the
+    叫应 records written with multi-row INSERTs; every step timestamped. A second sweeper
+    finds nothing left to do.
     """
     now = now or clock.now()
     steps = ladder()
     moved = 0
     with transaction.atomic():
-        due = list(
-            WarningTarget.objects.select_for_update(skip_locked=True, of=("self",))
+        due = [
+            SimpleNamespace(**row)
+            for row in WarningTarget.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 state=TargetState.CALLING,
                 due_at__lte=now,
                 escalated_from__isnull=True,
                 warning__state=WarningState.RELEASED,
             )
-            .select_related("warning", "deputy", "superior")
-            .order_by("due_at", "pk")[:batch]
-        )
+            .order_by("due_at", "pk")
+            .values(*_DUE_COLUMNS)[:batch]
+        ]
         if not due:
             return 0
+        warnings = {w.pk: w for w in Warning.objects.filter(pk__in={t.warning_id for t in due})}
+        # Only rows whose next step is not a voice recall need the people above them.
+        needs_people = [
+            t for t in due if t.step < len(steps) and not (steps[t.step] == "voice" and t.mobile)
+        ]
+        people = _people(
+            [t.deputy_id for t in needs_people] + [t.superior_id for t in needs_people]
+        )
         voice, children, events, changed = [], [], [], []
         for t in due:
-            w = t.warning
+            w = warnings[t.warning_id]
             wake = dt.timedelta(minutes=w.wake_minutes)
             action = None
             while t.step < len(steps):
@@ -861,44 +890,83 @@ def escalate_due(now: dt.datetime | None = None, batch: int = 5000) -> int:
                 if name == "voice" and t.mobile:
                     action = "voice"
                     break
-                nxt = t.deputy if name == "deputy" else t.superior if name == "superior" else None
+                nxt_id = (
+                    t.deputy_id
+                    if name == "deputy"
+                    else t.superior_id
+                    if name == "superior"
+                    else None
+                )
+                nxt = people.get(nxt_id) if nxt_id else None
                 if nxt is not None and nxt.is_active:
                     action = nxt
                     break
+            event = {"warning_id": t.warning_id, "target_id": t.pk, "at": now}
             if action is None:
                 t.state = TargetState.UNANSWERED
                 t.due_at = None
-                events.append(_event(w, EventKind.UNANSWERED, t, at=now))
+                events.append({**event, "kind": EventKind.UNANSWERED.value})
             elif action == "voice":
                 t.recalled_at = now
                 t.due_at = now + wake
                 voice.append(t)
-                events.append(_event(w, EventKind.RECALLED, t, Channel.VOICE, at=now))
+                events.append(
+                    {**event, "kind": EventKind.RECALLED.value, "channel": Channel.VOICE.value}
+                )
             else:
                 t.escalated_at = t.escalated_at or now
                 t.due_at = now + wake
-                children.append(_person_target(t, action, now))
+                children.append(
+                    {
+                        "warning_id": t.warning_id,
+                        "person_id": action.pk,
+                        "name": action.name[:50],
+                        "mobile": action.mobile,
+                        "role": TargetRole.ESCALATION.value,
+                        "org_id": action.org_id,
+                        "division_id": t.division_id,
+                        "escalated_from_id": t.pk,
+                        "called_at": now,
+                        "reply_code": _reply_code(),
+                    }
+                )
                 events.append(
-                    _event(w, EventKind.ESCALATED, t, Channel.SMS, f"→ {action.name}", at=now)
+                    {
+                        **event,
+                        "kind": EventKind.ESCALATED.value,
+                        "channel": Channel.SMS.value,
+                        "detail": f"→ {action.name}"[:300],
+                    }
                 )
             changed.append(t)
             moved += 1
         _update_grouped(changed, ("state", "step", "due_at", "recalled_at", "escalated_at"))
-        made = WarningTarget.objects.bulk_create(children, batch_size=1000)
-        rows = []
-        warnings = {t.warning_id: t.warning for t in due}
+        child_ids = bulk_insert(WarningTarget, children)
+        made = [
+            _Call(pk, c["person_id"], c["mobile"], c["org_id"], c["reply_code"])
+            for pk, c in zip(child_ids, children, strict=True)
+        ]
         by_warning: dict[int, tuple[list, list]] = {}
         for t in voice:
             by_warning.setdefault(t.warning_id, ([], []))[0].append(t)
-        for c in made:
-            by_warning.setdefault(c.warning_id, ([], []))[1].append(c)
-            events.append(_event(warnings[c.warning_id], EventKind.CALLED, c, Channel.SMS, at=now))
+        for call, c in zip(made, children, strict=True):
+            by_warning.setdefault(c["warning_id"], ([], []))[1].append(call)
+            events.append(
+                {
+                    "warning_id": c["warning_id"],
+                    "target_id": call.pk,
+                    "at": now,
+                    "kind": EventKind.CALLED.value,
+                    "channel": Channel.SMS.value,
+                }
+            )
+        rows = []
         for warning_id, (recalls, calls) in by_warning.items():
             w = warnings[warning_id]
             rows += _call_messages(w, recalls, (Channel.VOICE,), _("[Second call] "))
             rows += _call_messages(w, calls, (Channel.SMS, Channel.VOICE), _("[Escalated] "))
         enqueue_values(rows)
-        WarningEvent.objects.bulk_create(events, batch_size=1000)
+        bulk_insert(WarningEvent, events)
         audit.record(
             action="warning.escalate",
             object_type="alerts.warningtarget",
