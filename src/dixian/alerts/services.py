@@ -248,6 +248,92 @@ def approve_warning(*, actor, warning: Warning) -> Warning:
     return warning
 
 
+EDITABLE_FIELDS = (
+    "kind",
+    "level",
+    "headline",
+    "text",
+    "instruction",
+    "effective_at",
+    "expires_at",
+    "divisions",
+    "polygon",
+    "roles",
+)
+
+
+def may_edit(actor, warning: Warning) -> bool:
+    """A draft, or an approved warning not yet released, is editable by its drafter."""
+    return (
+        actor is not None
+        and warning.state in (WarningState.DRAFT, WarningState.APPROVED)
+        and warning.drafter_id is not None
+        and warning.drafter_id == actor.pk
+    )
+
+
+@transaction.atomic
+def edit_draft(
+    *,
+    actor,
+    warning: Warning,
+    kind: str,
+    level: str,
+    headline: str,
+    text: str,
+    effective_at: dt.datetime,
+    expires_at: dt.datetime,
+    divisions=(),
+    polygon=None,
+    roles=None,
+    instruction: str = "",
+) -> Warning:
+    """The drafter changes a warning before its release, with the same validation as
+    ``draft_warning``. An approved warning goes back to draft: the approval was of the old
+    text, so a second person approves again."""
+    _check_change(actor, warning)
+    divisions = list(divisions)
+    validate_fields(
+        kind=kind,
+        level=level,
+        effective_at=effective_at,
+        expires_at=expires_at,
+        divisions=divisions,
+        polygon=polygon,
+    )
+    current = Warning.objects.select_for_update().get(pk=warning.pk)
+    if not may_edit(actor, current):
+        if current.state not in (WarningState.DRAFT, WarningState.APPROVED):
+            raise ValidationError(_("Only a warning that is not yet released can be edited."))
+        raise PermissionDenied
+    before = audit.snapshot(current, list(EDITABLE_FIELDS) + ["state", "wake_minutes"])
+    current.kind = kind
+    current.level = level
+    current.headline = headline[:200]
+    current.text = text
+    current.instruction = instruction
+    current.effective_at = effective_at
+    current.expires_at = expires_at
+    current.polygon = polygon or None
+    current.area_desc = "、".join(d.name for d in divisions)[:500]
+    current.roles = list(roles) if roles else [r.value for r in TargetRole if r != "escalation"]
+    current.wake_minutes = wake_minutes_for(level)
+    if current.state == WarningState.APPROVED:
+        current.state = WarningState.DRAFT
+        current.approver = None
+        current.approved_at = None
+    current.save()
+    current.divisions.set(divisions)
+    audit.record(
+        action="warning.edit",
+        obj=current,
+        actor=actor,
+        before=before,
+        after=audit.snapshot(current, list(EDITABLE_FIELDS) + ["state", "wake_minutes"]),
+    )
+    return current
+
+
 # ---------------------------------------------------------------- targets
 
 

@@ -123,6 +123,90 @@ class WarningCreate(LoginRequiredMixin, View):
         return self.render(form)
 
 
+class WarningEdit(LoginRequiredMixin, View):
+    """The drafter edits a warning before release (an approved one returns to draft)."""
+
+    model = Warning
+    action = Action.CHANGE
+
+    def get_warning(self, request, pk):
+        warning = get_object_or_404(Warning.objects.restrict(request.user, Action.CHANGE), pk=pk)
+        if not services.may_edit(request.user, warning):
+            raise Http404
+        return warning
+
+    def render(self, form, warning):
+        return render(
+            self.request,
+            "alerts/warning_form.html",
+            {
+                "form": form,
+                "w": warning,
+                "editing": True,
+                "levels": catalogue.levels(),
+                "types": catalogue.types(),
+            },
+        )
+
+    def get(self, request, pk):
+        warning = self.get_warning(request, pk)
+        form = WarningForm(
+            initial={
+                "kind": warning.kind,
+                "level": warning.level,
+                "headline": warning.headline,
+                "text": warning.text,
+                "instruction": warning.instruction,
+                "divisions": list(warning.divisions.all()),
+                "polygon": json.dumps(warning.polygon) if warning.polygon else "",
+                "roles": warning.roles,
+                "effective_at": timezone.localtime(warning.effective_at),
+                "expires_at": timezone.localtime(warning.expires_at),
+            }
+        )
+        return self.render(form, warning)
+
+    def post(self, request, pk):
+        warning = self.get_warning(request, pk)
+        was_approved = warning.state == WarningState.APPROVED
+        form = WarningForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.edit_draft(
+                    actor=request.user,
+                    warning=warning,
+                    kind=d["kind"],
+                    level=d["level"],
+                    headline=d["headline"],
+                    text=d["text"],
+                    instruction=d["instruction"],
+                    effective_at=d["effective_at"],
+                    expires_at=d["expires_at"],
+                    divisions=d["divisions"],
+                    polygon=d["polygon"],
+                    roles=d["roles"],
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "message_dict"):
+                    for field, errs in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errs)
+                else:
+                    form.add_error(None, exc.messages)
+            except PermissionDenied:
+                raise Http404 from None
+            else:
+                if was_approved:
+                    messages.warning(
+                        request, _("Draft saved. It was approved before: it needs approval again.")
+                    )
+                else:
+                    messages.success(request, _("Draft saved: %(n)s") % {"n": warning.number})
+                return redirect("alerts:warning_detail", warning.pk)
+        messages.error(request, _("Please correct the fields marked below."))
+        return self.render(form, warning)
+
+
 class WarningDetail(LoginRequiredMixin, View):
     """The warning and its live 叫应 board."""
 
@@ -136,6 +220,7 @@ class WarningDetail(LoginRequiredMixin, View):
             "w": warning,
             "board": board,
             "may_change": may_change,
+            "may_edit": may_change and services.may_edit(request.user, warning),
             "may_approve": may_change
             and warning.state == WarningState.DRAFT
             and warning.drafter_id != request.user.pk,
