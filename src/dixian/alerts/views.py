@@ -130,12 +130,9 @@ class WarningEdit(LoginRequiredMixin, View):
     action = Action.CHANGE
 
     def get_warning(self, request, pk):
-        warning = get_object_or_404(Warning.objects.restrict(request.user, Action.CHANGE), pk=pk)
-        if not services.may_edit(request.user, warning):
-            raise Http404
-        return warning
+        return get_object_or_404(Warning.objects.restrict(request.user, Action.CHANGE), pk=pk)
 
-    def render(self, form, warning):
+    def render(self, form, warning, locked=""):
         return render(
             self.request,
             "alerts/warning_form.html",
@@ -143,6 +140,7 @@ class WarningEdit(LoginRequiredMixin, View):
                 "form": form,
                 "w": warning,
                 "editing": True,
+                "locked": locked,
                 "levels": catalogue.levels(),
                 "types": catalogue.types(),
             },
@@ -150,6 +148,13 @@ class WarningEdit(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         warning = self.get_warning(request, pk)
+        if not services.may_edit(request.user, warning):
+            # Those who may change the warning see why they cannot edit it here.
+            if warning.state not in (WarningState.DRAFT, WarningState.APPROVED):
+                locked = _("Only a warning that is not yet released can be edited.")
+            else:
+                locked = _("Only its drafter can edit a draft.")
+            return self.render(None, warning, locked)
         form = WarningForm(
             initial={
                 "kind": warning.kind,
@@ -168,6 +173,8 @@ class WarningEdit(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         warning = self.get_warning(request, pk)
+        if not services.may_edit(request.user, warning):
+            raise Http404
         was_approved = warning.state == WarningState.APPROVED
         form = WarningForm(request.POST)
         if form.is_valid():

@@ -128,7 +128,9 @@ def test_edit_page(users, client_for, caochuan):
     assert url not in office.get(reverse("alerts:warning_detail", args=[w.pk])).content.decode()
     page = duty.get(url).content.decode()
     assert "曹川镇暴雨橙色预警" in page and 'value="2026-07-20T09:00"' in page
-    assert office.get(url).status_code == 404
+    locked = office.get(url)  # may change the warning, but did not draft it
+    assert locked.status_code == 200 and "只有起草人可以修改草稿" in locked.content.decode()
+    assert office.post(url, {"kind": "rainstorm"}).status_code == 404
     bad = duty.post(url, {"kind": "rainstorm", "level": "red", "headline": "x"})
     assert bad.status_code == 200 and "该字段是必填项" in bad.content.decode()
     response = duty.post(
