@@ -784,6 +784,91 @@ def _insert_event(event: WarningEvent) -> None:
         )
 
 
+def _ladder_after_ack(row, target_id, now, channel, events) -> None:
+    """After an answer: a deputy's or superior's answer covers the silent person they were
+    called for; a late answer of the person withdraws the ladder's open calls. Writes
+    ``events`` (the answer's own record when the caller has not) with the covering one."""
+    if row["escalated_from_id"]:
+        parent_moved = WarningTarget.objects.filter(
+            pk=row["escalated_from_id"], state=TargetState.CALLING
+        ).update(state=TargetState.COVERED, covered_at=now, due_at=None)
+        if parent_moved:
+            events.append(
+                WarningEvent(
+                    warning_id=row["warning_id"],
+                    target_id=row["escalated_from_id"],
+                    at=now,
+                    kind=EventKind.COVERED,
+                    channel=channel,
+                    detail=row["name"][:300],
+                )
+            )
+    elif row["escalated_at"] is not None:
+        WarningTarget.objects.filter(escalated_from_id=target_id, state=TargetState.CALLING).update(
+            state=TargetState.CANCELLED, due_at=None
+        )
+    if len(events) == 1:
+        _insert_event(events[0])
+    elif events:
+        WarningEvent.objects.bulk_create(events)
+
+
+def _ack_pg(target_id: int, now: dt.datetime, channel: str) -> tuple[dict | None, bool]:
+    """PostgreSQL: the answer in one statement — the target locked and read with its
+    warning's state, moved only if the warning is released and it has not answered, and its
+    叫应 record inserted only if it moved. Returns the row as read and whether it moved."""
+    t, w, e = (
+        WarningTarget._meta.db_table,
+        Warning._meta.db_table,
+        WarningEvent._meta.db_table,
+    )
+    sql = f"""
+        WITH cur AS (
+            SELECT t."id", t."warning_id", w."state" AS wstate, w."number",
+                   t."escalated_from_id", t."escalated_at", t."state", t."acknowledged_at",
+                   t."name", t."org_id"
+            FROM "{t}" t INNER JOIN "{w}" w ON w."id" = t."warning_id"
+            WHERE t."id" = %(id)s FOR UPDATE OF t
+        ), upd AS (
+            UPDATE "{t}" SET "state" = %(acked)s, "acknowledged_at" = %(now)s,
+                   "ack_channel" = %(channel)s, "due_at" = NULL
+            FROM cur
+            WHERE "{t}"."id" = cur."id" AND cur.wstate = %(released)s
+              AND "{t}"."acknowledged_at" IS NULL
+            RETURNING "{t}"."id"
+        ), ins AS (
+            INSERT INTO "{e}" ("warning_id", "target_id", "at", "kind", "channel", "detail")
+            SELECT cur."warning_id", cur."id", %(now)s, %(kind)s, %(channel)s,
+                   CASE WHEN cur."escalated_at" IS NOT NULL OR cur."state" = %(unanswered)s
+                        THEN %(late)s ELSE '' END
+            FROM cur INNER JOIN upd ON upd."id" = cur."id"
+            RETURNING 1
+        )
+        SELECT cur."warning_id", cur.wstate, cur."number", cur."escalated_from_id",
+               cur."escalated_at", cur."state", cur."acknowledged_at", cur."name",
+               cur."org_id", (SELECT count(*) FROM ins)
+        FROM cur
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "id": target_id,
+                "now": now,
+                "channel": channel,
+                "acked": TargetState.ACKNOWLEDGED.value,
+                "released": WarningState.RELEASED.value,
+                "unanswered": TargetState.UNANSWERED.value,
+                "kind": EventKind.ACKNOWLEDGED.value,
+                "late": str(_("after escalation")),
+            },
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None, False
+    return dict(zip(_ACK_COLUMNS, found[:-1], strict=True)), bool(found[-1])
+
+
 def acknowledge_id(target_id: int, *, channel: str, actor=None) -> bool:
     """``acknowledge`` by primary key: the lean path of the one-tap link (thousands of people
     answer within minutes of a release).
@@ -798,6 +883,19 @@ def acknowledge_id(target_id: int, *, channel: str, actor=None) -> bool:
     now = clock.now()
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    if connection.vendor == "postgresql" and actor is None:
+        # One statement, one round trip: read, conditional UPDATE and the 叫应 record.
+        row, moved = _ack_pg(target_id, now, channel)
+        if row is None:
+            raise WarningTarget.DoesNotExist
+        if row["warning__state"] != WarningState.RELEASED:
+            raise WarningClosed
+        if not moved:
+            return False
+        if row["escalated_from_id"] or row["escalated_at"] is not None:
+            with transaction.atomic():
+                _ladder_after_ack(row, target_id, now, channel, [])
+        return True
     with transaction.atomic():
         row = _ack_row(target_id)
         if row is None:
@@ -820,29 +918,7 @@ def acknowledge_id(target_id: int, *, channel: str, actor=None) -> bool:
                 detail=_("after escalation") if late else "",
             )
         ]
-        if row["escalated_from_id"]:
-            parent_moved = WarningTarget.objects.filter(
-                pk=row["escalated_from_id"], state=TargetState.CALLING
-            ).update(state=TargetState.COVERED, covered_at=now, due_at=None)
-            if parent_moved:
-                events.append(
-                    WarningEvent(
-                        warning_id=warning_id,
-                        target_id=row["escalated_from_id"],
-                        at=now,
-                        kind=EventKind.COVERED,
-                        channel=channel,
-                        detail=row["name"][:300],
-                    )
-                )
-        elif row["escalated_at"] is not None:
-            WarningTarget.objects.filter(
-                escalated_from_id=target_id, state=TargetState.CALLING
-            ).update(state=TargetState.CANCELLED, due_at=None)
-        if len(events) == 1:
-            _insert_event(events[0])
-        else:
-            WarningEvent.objects.bulk_create(events)
+        _ladder_after_ack(row, target_id, now, channel, events)
         if actor is not None:
             audit.record(
                 action="warningtarget.acknowledge",
