@@ -91,12 +91,6 @@ def _drop(key) -> None:
         conn.close()
 
 
-def close_connections() -> None:
-    """Close the current thread's keep-alive connections."""
-    for key in list(_pool.connections):
-        _drop(key)
-
-
 # A kept-alive connection the server closed while idle fails on reuse with one of these
 # before the request was read; the request is then sent once more on a fresh connection.
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
