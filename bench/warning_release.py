@@ -24,7 +24,8 @@ gateways at a loopback fake gateway (``core/tests/fakegateway.py``). It then tim
 CPU seconds (this process, and the gunicorn processes during the acks) are recorded beside
 the wall-clock figures: the machine is shared, and CPU per unit of work is steadier.
 
-Figures are merged into ``bench/results/warnings-<date>.json`` under the backend's name.
+Figures are merged into ``bench/results/warnings-<date>.json`` under the backend's name
+(with ``-gateway-batch-N`` appended when SMS went in gateway batches).
 """
 
 from __future__ import annotations
@@ -423,7 +424,10 @@ def main() -> int:
     results.mkdir(parents=True, exist_ok=True)
     target = results / f"warnings-{dt.date.today().isoformat()}.json"
     merged = json.loads(target.read_text()) if target.exists() else {}
-    merged[connection.vendor] = figures
+    key = connection.vendor + (
+        f"-gateway-batch-{args.gateway_batch}" if args.gateway_batch > 1 else ""
+    )
+    merged[key] = figures
     target.write_text(json.dumps(merged, ensure_ascii=False, indent=2) + "\n")
     print(json.dumps(figures, ensure_ascii=False))
     return 0 if ok and all(figures["within_limits"].values()) else 1
