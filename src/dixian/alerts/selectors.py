@@ -32,7 +32,14 @@ def _fmt_seconds(value: float | None) -> str:
 
 def board(warning: Warning, user) -> dict:
     """Share acknowledged, median time to acknowledge, the silent (with phones), escalations,
-    响应 by enterprise, reported measures and the latest 叫应 records."""
+    响应 by enterprise, reported measures and the latest 叫应 records.
+
+    Counts are of *targets* (the people the warning called directly, each once) unless they
+    say *calls*: ``total`` = ``answered`` + ``silent_count`` (targets whose call was
+    withdrawn unanswered, e.g. on cancellation, are ``withdrawn`` and not in ``total``);
+    ``escalation_count`` counts the calls the ladder made to deputies and superiors, of
+    which ``escalations_open`` still wait for an answer.
+    """
     targets = list(
         WarningTarget.objects.filter(warning=warning)
         .select_related("org", "division", "escalated_from")
@@ -42,7 +49,7 @@ def board(warning: Warning, user) -> dict:
     counted = [t for t in originals if t.state != TargetState.CANCELLED or t.acknowledged_at]
     answered = [t for t in counted if t.state in ANSWERED]
     times = [t.seconds_to_answer for t in answered if t.seconds_to_answer is not None]
-    silent = [t for t in targets if t.state in (TargetState.CALLING, TargetState.UNANSWERED)]
+    silent = [t for t in counted if t.state in (TargetState.CALLING, TargetState.UNANSWERED)]
     escalations = [t for t in targets if t.escalated_from_id is not None]
     by_state = {s.value: 0 for s in TargetState}
     for t in originals:
@@ -68,8 +75,10 @@ def board(warning: Warning, user) -> dict:
         "median_seconds": st.median(times) if times else None,
         "silent": silent[:300],
         "silent_count": len(silent),
+        "withdrawn": len(originals) - len(counted),
         "escalations": escalations[:300],
         "escalation_count": len(escalations),
+        "escalations_open": sum(1 for t in escalations if t.state == TargetState.CALLING),
         "by_state": by_state,
         "chart": [
             {"name": str(TargetState(k).label), "value": v} for k, v in by_state.items() if v

@@ -24,19 +24,20 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dixian.core import audit, clock
 from dixian.core.choices import Action, Channel, MessageState, OrgKind, PositionKind
-from dixian.core.models import Division, Message, Organisation, Person, Position, User
-from dixian.core.notify import enqueue, enqueue_bulk
+from dixian.core.models import Division, Organisation, Person, Position, User
+from dixian.core.notify import bulk_insert, enqueue, enqueue_values
 
 from . import catalogue, geo
 from .models import (
@@ -247,6 +248,92 @@ def approve_warning(*, actor, warning: Warning) -> Warning:
     return warning
 
 
+EDITABLE_FIELDS = (
+    "kind",
+    "level",
+    "headline",
+    "text",
+    "instruction",
+    "effective_at",
+    "expires_at",
+    "divisions",
+    "polygon",
+    "roles",
+)
+
+
+def may_edit(actor, warning: Warning) -> bool:
+    """A draft, or an approved warning not yet released, is editable by its drafter."""
+    return (
+        actor is not None
+        and warning.state in (WarningState.DRAFT, WarningState.APPROVED)
+        and warning.drafter_id is not None
+        and warning.drafter_id == actor.pk
+    )
+
+
+@transaction.atomic
+def edit_draft(
+    *,
+    actor,
+    warning: Warning,
+    kind: str,
+    level: str,
+    headline: str,
+    text: str,
+    effective_at: dt.datetime,
+    expires_at: dt.datetime,
+    divisions=(),
+    polygon=None,
+    roles=None,
+    instruction: str = "",
+) -> Warning:
+    """The drafter changes a warning before its release, with the same validation as
+    ``draft_warning``. An approved warning goes back to draft: the approval was of the old
+    text, so a second person approves again."""
+    _check_change(actor, warning)
+    divisions = list(divisions)
+    validate_fields(
+        kind=kind,
+        level=level,
+        effective_at=effective_at,
+        expires_at=expires_at,
+        divisions=divisions,
+        polygon=polygon,
+    )
+    current = Warning.objects.select_for_update().get(pk=warning.pk)
+    if not may_edit(actor, current):
+        if current.state not in (WarningState.DRAFT, WarningState.APPROVED):
+            raise ValidationError(_("Only a warning that is not yet released can be edited."))
+        raise PermissionDenied
+    before = audit.snapshot(current, list(EDITABLE_FIELDS) + ["state", "wake_minutes"])
+    current.kind = kind
+    current.level = level
+    current.headline = headline[:200]
+    current.text = text
+    current.instruction = instruction
+    current.effective_at = effective_at
+    current.expires_at = expires_at
+    current.polygon = polygon or None
+    current.area_desc = "、".join(d.name for d in divisions)[:500]
+    current.roles = list(roles) if roles else [r.value for r in TargetRole if r != "escalation"]
+    current.wake_minutes = wake_minutes_for(level)
+    if current.state == WarningState.APPROVED:
+        current.state = WarningState.DRAFT
+        current.approver = None
+        current.approved_at = None
+    current.save()
+    current.divisions.set(divisions)
+    audit.record(
+        action="warning.edit",
+        obj=current,
+        actor=actor,
+        before=before,
+        after=audit.snapshot(current, list(EDITABLE_FIELDS) + ["state", "wake_minutes"]),
+    )
+    return current
+
+
 # ---------------------------------------------------------------- targets
 
 
@@ -322,66 +409,75 @@ def _guarantors(enterprise_ids) -> list[Person]:
 
 @dataclass
 class Planned:
-    person: Person
+    """One person to call: plain values (a release plans thousands)."""
+
+    person_id: int
+    name: str
+    mobile: str
     role: str
-    org: Organisation | None
+    org_id: int | None
     division_id: int | None
-    deputy: Person | None = None
-    superior: Person | None = None
+    deputy_id: int | None = None
+    superior_id: int | None = None
+
+
+_PERSON_COLUMNS = ("person_id", "person__name", "person__mobile", "person__is_active")
 
 
 def plan_targets(warning: Warning) -> tuple[list[Planned], list]:
     """Who is called for this warning (area × roles), and the enterprises in the area with
-    the affected industries. Each person once (the first role found wins)."""
+    the affected industries. Each person once (the first role found wins). Read as values
+    (no model instances): the 叫应 directory of an area can hold thousands of people."""
     roles = set(warning.roles or [])
     division_ids = area_division_ids(warning)
     townships = _townships_of(division_ids)
     planned: dict[int, Planned] = {}
 
-    def add(person, role, org, division_id, deputy=None, superior=None):
-        if person is None or person.pk in planned or not person.is_active:
+    def add(row, role, org_id, division_id, deputy_id=None, superior_id=None):
+        person_id, name, mobile, active = row
+        if person_id is None or person_id in planned or not active:
             return
-        planned[person.pk] = Planned(person, role, org, division_id, deputy, superior)
+        planned[person_id] = Planned(
+            person_id, name[:50], mobile or "", role, org_id, division_id, deputy_id, superior_id
+        )
 
-    township_principals: dict[int, Person] = {}
+    township_principals: dict[int, int] = {}
     entries = (
         ContactEntry.objects.filter(is_active=True, role__in=roles)
         .filter(
             Q(division__in=division_ids)
             | Q(role=TargetRole.TOWNSHIP_PRINCIPAL, division__in=townships)
         )
-        .select_related("person", "deputy", "superior", "org")
         .order_by("role", "pk")
+        .values_list(*_PERSON_COLUMNS, "role", "org_id", "division_id", "deputy_id", "superior_id")
     )
-    for e in entries:
-        if e.role == TargetRole.TOWNSHIP_PRINCIPAL:
-            township_principals.setdefault(e.division_id, e.person)
-        add(e.person, e.role, e.org, e.division_id, e.deputy, e.superior)
+    for *person, role, org_id, division_id, deputy_id, superior_id in entries:
+        if role == TargetRole.TOWNSHIP_PRINCIPAL:
+            township_principals.setdefault(division_id, person[0])
+        add(person, role, org_id, division_id, deputy_id, superior_id)
 
-    def positions(kind, org_kind, divisions):
+    def positions(q):
         return (
-            Position.objects.filter(
-                kind=kind, org__kind=org_kind, org__division__in=divisions, person__is_active=True
-            )
-            .select_related("person", "org")
+            Position.objects.filter(q, person__is_active=True)
             .order_by("pk")
+            .values_list(*_PERSON_COLUMNS, "org_id", "org__division_id")
         )
 
     if TargetRole.TOWNSHIP_PRINCIPAL in roles:
-        for p in positions(PositionKind.PRINCIPAL, OrgKind.TOWNSHIP_GOVERNMENT, townships):
-            township_principals.setdefault(p.org.division_id, p.person)
-            add(p.person, TargetRole.TOWNSHIP_PRINCIPAL, p.org, p.org.division_id)
-    if TargetRole.VILLAGE_FLOOD in roles:
-        for p in (
-            Position.objects.filter(
-                kind=PositionKind.FLOOD_CONTROL,
-                org__division__in=division_ids,
-                person__is_active=True,
+        for *person, org_id, division_id in positions(
+            Q(
+                kind=PositionKind.PRINCIPAL,
+                org__kind=OrgKind.TOWNSHIP_GOVERNMENT,
+                org__division__in=townships,
             )
-            .select_related("person", "org")
-            .order_by("pk")
         ):
-            add(p.person, TargetRole.VILLAGE_FLOOD, p.org, p.org.division_id)
+            township_principals.setdefault(division_id, person[0])
+            add(person, TargetRole.TOWNSHIP_PRINCIPAL, org_id, division_id)
+    if TargetRole.VILLAGE_FLOOD in roles:
+        for *person, org_id, division_id in positions(
+            Q(kind=PositionKind.FLOOD_CONTROL, org__division__in=division_ids)
+        ):
+            add(person, TargetRole.VILLAGE_FLOOD, org_id, division_id)
 
     affected = catalogue.affected_industries(warning.kind, warning.level)
     enterprises = [
@@ -390,93 +486,113 @@ def plan_targets(warning: Warning) -> tuple[list[Planned], list]:
     if TargetRole.ENTERPRISE_PRINCIPAL in roles and enterprises:
         ids = [e.pk for e in enterprises]
         deputies = {}
-        for p in Position.objects.filter(
+        for org_id, person_id in Position.objects.filter(
             org__in=ids,
             kind__in=[PositionKind.DEPUTY, PositionKind.SAFETY_DIRECTOR],
             person__is_active=True,
-        ).select_related("person"):
-            deputies.setdefault(p.org_id, p.person)
-        for p in (
+        ).values_list("org_id", "person_id"):
+            deputies.setdefault(org_id, person_id)
+        for *person, org_id, division_id, level, parent_id in (
             Position.objects.filter(org__in=ids, kind=PositionKind.PRINCIPAL)
-            .select_related("person", "org", "org__division")
             .order_by("org__name", "pk")
-        ):
-            division = p.org.division
-            township_id = (
-                division.pk
-                if division and division.level == "township"
-                else (division.parent_id if division else None)
+            .values_list(
+                *_PERSON_COLUMNS,
+                "org_id",
+                "org__division_id",
+                "org__division__level",
+                "org__division__parent_id",
             )
+        ):
+            township_id = division_id if level == "township" else parent_id
             add(
-                p.person,
+                person,
                 TargetRole.ENTERPRISE_PRINCIPAL,
-                p.org,
-                p.org.division_id,
-                deputies.get(p.org_id),
+                org_id,
+                division_id,
+                deputies.get(org_id),
                 township_principals.get(township_id),
             )
     if TargetRole.GUARANTOR in roles and enterprises:
         for person in _guarantors(e.pk for e in enterprises):
-            add(person, TargetRole.GUARANTOR, person.org, None)
+            add(
+                (person.pk, person.name, person.mobile, person.is_active),
+                TargetRole.GUARANTOR,
+                person.org_id,
+                None,
+            )
     return list(planned.values()), enterprises
 
 
-def _message_text(warning: Warning, code: str, link: str, prefix: str = "") -> tuple[str, str]:
-    subject = f"{prefix}【{warning.level_label}{_('warning')}】{warning.headline}"
-    body = _("%(text)s Tap to acknowledge: %(link)s or reply %(code)s by SMS. (%(number)s)") % {
-        "text": warning.text[:140],
-        "link": link,
-        "code": code,
-        "number": warning.number,
-    }
-    return subject, body
+def _users_by_person(person_ids) -> dict[int, int]:
+    return dict(
+        User.objects.filter(person_id__in=list(person_ids), is_active=True).values_list(
+            "person_id", "pk"
+        )
+    )
 
 
-def _users_by_person(person_ids) -> dict[int, User]:
-    return {
-        u.person_id: u for u in User.objects.filter(person_id__in=list(person_ids), is_active=True)
-    }
-
-
-def _call_messages(warning, targets, channels, prefix="") -> list[Message]:
-    """Outbox rows for calling each target: the phone channels, and the inbox for users."""
+def _call_messages(warning, targets, channels, prefix="") -> list[dict]:
+    """Outbox rows (plain values for ``enqueue_values``) calling each target: the phone
+    channels, and the inbox for people with a login. ``targets`` need ``pk``,
+    ``person_id``, ``mobile``, ``org_id`` and ``reply_code``."""
     users = _users_by_person(t.person_id for t in targets if t.person_id)
     now = clock.now()
+    signer = signing.Signer(salt=ACK_SALT)
+    path_prefix = reverse("alerts:ack", args=["0"])[: -len("0/")]
+    site = base_url()
+    subject = f"{prefix}【{warning.level_label}{_('warning')}】{warning.headline}"[:200]
+    template = _("%(text)s Tap to acknowledge: %(link)s or reply %(code)s by SMS. (%(number)s)")
+    text = warning.text[:140]
     rows = []
     for t in targets:
-        link = ack_link(t.pk)
-        subject, body = _message_text(warning, t.reply_code, link, prefix)
+        path = f"{path_prefix}{signer.sign(str(t.pk))}/"
+        link = site + path
+        body = template % {
+            "text": text,
+            "link": link,
+            "code": t.reply_code,
+            "number": warning.number,
+        }
+        user_id = users.get(t.person_id)
         for channel in channels:
             rows.append(
-                Message(
-                    channel=channel,
-                    person_id=t.person_id,
-                    recipient=users.get(t.person_id),
-                    address=t.mobile,
-                    subject=subject[:200],
-                    body=body,
-                    link=link[:300],
-                    created_at=now,
-                    org_id=t.org_id,
-                )
+                {
+                    "channel": channel,
+                    "person_id": t.person_id,
+                    "recipient_id": user_id,
+                    "address": t.mobile,
+                    "subject": subject,
+                    "body": body,
+                    "link": link[:300],
+                    "created_at": now,
+                    "org_id": t.org_id,
+                }
             )
-        user = users.get(t.person_id)
-        if user is not None and Channel.SMS in channels:
+        if user_id is not None and Channel.SMS in channels:
             rows.append(
-                Message(
-                    channel=Channel.INAPP,
-                    recipient=user,
-                    person_id=t.person_id,
-                    subject=subject[:200],
-                    body=body,
-                    link=reverse("alerts:ack", args=[ack_token(t.pk)]),
-                    state=MessageState.DELIVERED,
-                    delivered_at=now,
-                    created_at=now,
-                    org_id=t.org_id,
-                )
+                {
+                    "channel": Channel.INAPP,
+                    "recipient_id": user_id,
+                    "person_id": t.person_id,
+                    "subject": subject,
+                    "body": body,
+                    "link": path,
+                    "state": MessageState.DELIVERED,
+                    "delivered_at": now,
+                    "created_at": now,
+                    "org_id": t.org_id,
+                }
             )
     return rows
+
+
+@dataclass
+class _Call:
+    pk: int
+    person_id: int | None
+    mobile: str
+    org_id: int | None
+    reply_code: str
 
 
 def _make_responses(warning: Warning, enterprises) -> int:
@@ -521,36 +637,55 @@ def release_warning(*, actor, warning: Warning) -> dict:
         )
     plan, enterprises = plan_targets(warning)
     due = now + dt.timedelta(minutes=warning.wake_minutes)
-    targets = WarningTarget.objects.bulk_create(
+    # Set-based: targets, their SMS and their 叫应 records are each one multi-row INSERT
+    # per 500 rows, from plain values.
+    rows = [
+        {
+            "warning_id": warning.pk,
+            "person_id": p.person_id,
+            "name": p.name,
+            "mobile": p.mobile,
+            "role": p.role,
+            "org_id": p.org_id,
+            "division_id": p.division_id,
+            "deputy_id": p.deputy_id,
+            "superior_id": p.superior_id,
+            "called_at": now,
+            "due_at": due,
+            "reply_code": _reply_code(),
+        }
+        for p in plan
+    ]
+    ids = bulk_insert(WarningTarget, rows)
+    calls = [
+        _Call(pk, row["person_id"], row["mobile"], row["org_id"], row["reply_code"])
+        for pk, row in zip(ids, rows, strict=True)
+    ]
+    messages = _call_messages(warning, calls, (Channel.SMS,))
+    enqueue_values(messages)
+    bulk_insert(
+        WarningEvent,
         [
-            WarningTarget(
-                warning=warning,
-                person=p.person,
-                name=p.person.name[:50],
-                mobile=p.person.mobile,
-                role=p.role,
-                org=p.org,
-                division_id=p.division_id,
-                deputy=p.deputy,
-                superior=p.superior,
-                called_at=now,
-                due_at=due,
-                reply_code=_reply_code(),
-            )
-            for p in plan
+            {
+                "warning_id": warning.pk,
+                "target_id": pk,
+                "at": now,
+                "kind": EventKind.CALLED.value,
+                "channel": Channel.SMS.value,
+            }
+            for pk in ids
         ],
-        batch_size=1000,
-    )
-    enqueue_bulk(_call_messages(warning, targets, (Channel.SMS,)))
-    WarningEvent.objects.bulk_create(
-        [_event(warning, EventKind.CALLED, t, Channel.SMS, at=now) for t in targets],
-        batch_size=1000,
     )
     responses = _make_responses(warning, enterprises)
     from dixian.core.deadlines import schedule_at
 
     schedule_at(due)
-    summary = {"targets": len(targets), "responses": responses, "due_at": due}
+    summary = {
+        "targets": len(ids),
+        "messages": len(messages),
+        "responses": responses,
+        "due_at": due,
+    }
     audit.record(
         action="warning.release",
         obj=warning,
@@ -570,55 +705,230 @@ def acknowledge(*, target: WarningTarget, channel: str, actor=None) -> bool:
     An answer after escalation still counts for the person (and is shown as late); a
     deputy's or superior's answer covers the silent person they were called for.
     """
-    now = clock.now()
-    with transaction.atomic():
-        warning = Warning.objects.only("pk", "state", "number").get(pk=target.warning_id)
-        if warning.state != WarningState.RELEASED:
-            raise WarningClosed
-        moved = WarningTarget.objects.filter(pk=target.pk, acknowledged_at__isnull=True).update(
-            state=TargetState.ACKNOWLEDGED, acknowledged_at=now, ack_channel=channel, due_at=None
+    return acknowledge_id(target.pk, channel=channel, actor=actor)
+
+
+def target_id_for_token(token: str) -> int | None:
+    """The target a one-tap link names, from its signature alone (no database read)."""
+    try:
+        return int(signing.Signer(salt=ACK_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+# The acknowledgement's three statements in plain SQL: the ORM's query compilation costs
+# more than the statements themselves, and thousands of people answer within minutes.
+_ACK_COLUMNS = (
+    "warning_id",
+    "warning__state",
+    "warning__number",
+    "escalated_from_id",
+    "escalated_at",
+    "state",
+    "acknowledged_at",
+    "name",
+    "org_id",
+)
+
+
+def _ack_row(target_id: int) -> dict | None:
+    """The target and its warning's state, locked for this transaction (PostgreSQL: FOR
+    UPDATE OF the target row, so a concurrent sweep skips it; SQLite: the IMMEDIATE write
+    transaction)."""
+    t, w = WarningTarget._meta.db_table, Warning._meta.db_table
+    sql = (
+        f'SELECT t."warning_id", w."state", w."number", t."escalated_from_id", '
+        f't."escalated_at", t."state", t."acknowledged_at", t."name", t."org_id" '
+        f'FROM "{t}" t INNER JOIN "{w}" w ON w."id" = t."warning_id" WHERE t."id" = %s'
+    )
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF t"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [target_id])
+        found = cursor.fetchone()
+    return dict(zip(_ACK_COLUMNS, found, strict=True)) if found else None
+
+
+def _ack_update(target_id: int, now: dt.datetime, channel: str) -> bool:
+    """The conditional UPDATE: only a target that has not answered yet moves."""
+    t = WarningTarget._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{t}" SET "state" = %s, "acknowledged_at" = %s, "ack_channel" = %s, '
+            f'"due_at" = NULL WHERE "id" = %s AND "acknowledged_at" IS NULL',
+            [
+                TargetState.ACKNOWLEDGED.value,
+                connection.ops.adapt_datetimefield_value(now),
+                channel,
+                target_id,
+            ],
         )
+        return cursor.rowcount == 1
+
+
+def _insert_event(event: WarningEvent) -> None:
+    """One row of the 叫应 record."""
+    table = WarningEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{table}" ("warning_id", "target_id", "at", "kind", "channel", '
+            f'"detail") VALUES (%s, %s, %s, %s, %s, %s)',
+            [
+                event.warning_id,
+                event.target_id,
+                connection.ops.adapt_datetimefield_value(event.at),
+                str(event.kind),
+                str(event.channel),
+                str(event.detail)[:300],
+            ],
+        )
+
+
+def _ladder_after_ack(row, target_id, now, channel, events) -> None:
+    """After an answer: a deputy's or superior's answer covers the silent person they were
+    called for; a late answer of the person withdraws the ladder's open calls. Writes
+    ``events`` (the answer's own record when the caller has not) with the covering one."""
+    if row["escalated_from_id"]:
+        parent_moved = WarningTarget.objects.filter(
+            pk=row["escalated_from_id"], state=TargetState.CALLING
+        ).update(state=TargetState.COVERED, covered_at=now, due_at=None)
+        if parent_moved:
+            events.append(
+                WarningEvent(
+                    warning_id=row["warning_id"],
+                    target_id=row["escalated_from_id"],
+                    at=now,
+                    kind=EventKind.COVERED,
+                    channel=channel,
+                    detail=row["name"][:300],
+                )
+            )
+    elif row["escalated_at"] is not None:
+        WarningTarget.objects.filter(escalated_from_id=target_id, state=TargetState.CALLING).update(
+            state=TargetState.CANCELLED, due_at=None
+        )
+    if len(events) == 1:
+        _insert_event(events[0])
+    elif events:
+        WarningEvent.objects.bulk_create(events)
+
+
+def _ack_pg(target_id: int, now: dt.datetime, channel: str) -> tuple[dict | None, bool]:
+    """PostgreSQL: the answer in one statement — the target locked and read with its
+    warning's state, moved only if the warning is released and it has not answered, and its
+    叫应 record inserted only if it moved. Returns the row as read and whether it moved."""
+    t, w, e = (
+        WarningTarget._meta.db_table,
+        Warning._meta.db_table,
+        WarningEvent._meta.db_table,
+    )
+    sql = f"""
+        WITH cur AS (
+            SELECT t."id", t."warning_id", w."state" AS wstate, w."number",
+                   t."escalated_from_id", t."escalated_at", t."state", t."acknowledged_at",
+                   t."name", t."org_id"
+            FROM "{t}" t INNER JOIN "{w}" w ON w."id" = t."warning_id"
+            WHERE t."id" = %(id)s FOR UPDATE OF t
+        ), upd AS (
+            UPDATE "{t}" SET "state" = %(acked)s, "acknowledged_at" = %(now)s,
+                   "ack_channel" = %(channel)s, "due_at" = NULL
+            FROM cur
+            WHERE "{t}"."id" = cur."id" AND cur.wstate = %(released)s
+              AND "{t}"."acknowledged_at" IS NULL
+            RETURNING "{t}"."id"
+        ), ins AS (
+            INSERT INTO "{e}" ("warning_id", "target_id", "at", "kind", "channel", "detail")
+            SELECT cur."warning_id", cur."id", %(now)s, %(kind)s, %(channel)s,
+                   CASE WHEN cur."escalated_at" IS NOT NULL OR cur."state" = %(unanswered)s
+                        THEN %(late)s ELSE '' END
+            FROM cur INNER JOIN upd ON upd."id" = cur."id"
+            RETURNING 1
+        )
+        SELECT cur."warning_id", cur.wstate, cur."number", cur."escalated_from_id",
+               cur."escalated_at", cur."state", cur."acknowledged_at", cur."name",
+               cur."org_id", (SELECT count(*) FROM ins)
+        FROM cur
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "id": target_id,
+                "now": now,
+                "channel": channel,
+                "acked": TargetState.ACKNOWLEDGED.value,
+                "released": WarningState.RELEASED.value,
+                "unanswered": TargetState.UNANSWERED.value,
+                "kind": EventKind.ACKNOWLEDGED.value,
+                "late": str(_("after escalation")),
+            },
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None, False
+    return dict(zip(_ACK_COLUMNS, found[:-1], strict=True)), bool(found[-1])
+
+
+def acknowledge_id(target_id: int, *, channel: str, actor=None) -> bool:
+    """``acknowledge`` by primary key: the lean path of the one-tap link (thousands of people
+    answer within minutes of a release).
+
+    One locked read of the target (with its warning's state), one conditional UPDATE, one
+    row in the 叫应 record (``WarningEvent``: time and channel). Only an answer after
+    escalation touches the ladder rows. A signed-in user's answer (app, API) is also
+    written to the audit chain; an anonymous link or SMS reply is on the 叫应 record, which
+    the release's and the sweeps' chain events count. Raises ``WarningTarget.DoesNotExist``
+    for an unknown target and ``WarningClosed`` when the warning is no longer released.
+    """
+    now = clock.now()
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if connection.vendor == "postgresql" and actor is None:
+        # One statement, one round trip: read, conditional UPDATE and the 叫应 record.
+        row, moved = _ack_pg(target_id, now, channel)
+        if row is None:
+            raise WarningTarget.DoesNotExist
+        if row["warning__state"] != WarningState.RELEASED:
+            raise WarningClosed
         if not moved:
             return False
-        late = target.escalated_at is not None or target.state == TargetState.UNANSWERED
+        if row["escalated_from_id"] or row["escalated_at"] is not None:
+            with transaction.atomic():
+                _ladder_after_ack(row, target_id, now, channel, [])
+        return True
+    with transaction.atomic():
+        row = _ack_row(target_id)
+        if row is None:
+            raise WarningTarget.DoesNotExist
+        if row["warning__state"] != WarningState.RELEASED:
+            raise WarningClosed
+        if row["acknowledged_at"] is not None:
+            return False
+        if not _ack_update(target_id, now, channel):
+            return False
+        warning_id = row["warning_id"]
+        late = row["escalated_at"] is not None or row["state"] == TargetState.UNANSWERED
         events = [
-            _event(
-                warning,
-                EventKind.ACKNOWLEDGED,
-                target,
-                channel,
-                _("after escalation") if late else "",
-                now,
+            WarningEvent(
+                warning_id=warning_id,
+                target_id=target_id,
+                at=now,
+                kind=EventKind.ACKNOWLEDGED,
+                channel=channel,
+                detail=_("after escalation") if late else "",
             )
         ]
-        if target.escalated_from_id:
-            parent_moved = WarningTarget.objects.filter(
-                pk=target.escalated_from_id, state=TargetState.CALLING
-            ).update(state=TargetState.COVERED, covered_at=now, due_at=None)
-            if parent_moved:
-                events.append(
-                    _event(
-                        warning,
-                        EventKind.COVERED,
-                        WarningTarget(pk=target.escalated_from_id),
-                        channel,
-                        target.name,
-                        now,
-                    )
-                )
-        else:
-            WarningTarget.objects.filter(escalated_from=target, state=TargetState.CALLING).update(
-                state=TargetState.CANCELLED, due_at=None
+        _ladder_after_ack(row, target_id, now, channel, events)
+        if actor is not None:
+            audit.record(
+                action="warningtarget.acknowledge",
+                object_type="alerts.warningtarget",
+                object_id=str(target_id),
+                actor=actor,
+                object_repr=f"{row['warning__number']} {row['name']}",
+                after={"channel": channel, "at": now, "late": late},
+                org_id=row["org_id"],
             )
-        WarningEvent.objects.bulk_create(events)
-        audit.record(
-            action="warningtarget.acknowledge",
-            obj=target,
-            actor=actor,
-            object_repr=f"{warning.number} {target.name}",
-            after={"channel": channel, "at": now, "late": late},
-            org_id=target.org_id,
-        )
     return True
 
 
@@ -650,21 +960,6 @@ def acknowledge_by_sms(*, phone: str, text: str) -> WarningTarget | None:
 # ---------------------------------------------------------------- escalation (deadline)
 
 
-def _person_target(parent: WarningTarget, person: Person, now) -> WarningTarget:
-    return WarningTarget(
-        warning_id=parent.warning_id,
-        person=person,
-        name=person.name[:50],
-        mobile=person.mobile,
-        role=TargetRole.ESCALATION,
-        org_id=person.org_id,
-        division_id=parent.division_id,
-        escalated_from=parent,
-        called_at=now,
-        reply_code=_reply_code(),
-    )
-
-
 def _update_grouped(rows, fields) -> None:
     """Write changed rows with one UPDATE … WHERE pk IN (…) per distinct set of new values:
     a sweep moves thousands of rows to a handful of value sets (``bulk_update``'s CASE per
@@ -679,33 +974,76 @@ def _update_grouped(rows, fields) -> None:
             )
 
 
+_DUE_COLUMNS = (
+    "pk",
+    "warning_id",
+    "person_id",
+    "mobile",
+    "org_id",
+    "division_id",
+    "reply_code",
+    "deputy_id",
+    "superior_id",
+    "state",
+    "step",
+    "due_at",
+    "recalled_at",
+    "escalated_at",
+)
+
+
+def _people(ids) -> dict[int, SimpleNamespace]:
+    """The ladder's next people (deputies, superiors) as plain values."""
+    ids = sorted({i for i in ids if i})
+    found = {}
+    for start in range(0, len(ids), 5000):
+        for pk, name, mobile, active, org_id in Person.objects.filter(
+            pk__in=ids[start : start + 5000]
+        ).values_list("pk", "name", "mobile", "is_active", "org_id"):
+            found[pk] = SimpleNamespace(
+                pk=pk, name=name, mobile=mobile or "", is_active=active, org_id=org_id
+            )
+    return found
+
+
 def escalate_due(now: dt.datetime | None = None, batch: int = 5000) -> int:
     """Advance every silent original target whose wake clock ran out by one ladder step.
 
     Set-based (thousands of targets per sweep): due rows are locked (PostgreSQL: FOR UPDATE
-    SKIP LOCKED; SQLite: the IMMEDIATE write transaction), re-checked, advanced together;
-    a second sweeper finds nothing left to do.
+    SKIP LOCKED; SQLite: the IMMEDIATE write transaction) and read as plain values, advanced
+    together (one UPDATE per distinct outcome), the next calls, their outbox rows and the
+    叫应 records written with multi-row INSERTs; every step timestamped. A second sweeper
+    finds nothing left to do.
     """
     now = now or clock.now()
     steps = ladder()
     moved = 0
     with transaction.atomic():
-        due = list(
-            WarningTarget.objects.select_for_update(skip_locked=True, of=("self",))
+        due = [
+            SimpleNamespace(**row)
+            for row in WarningTarget.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 state=TargetState.CALLING,
                 due_at__lte=now,
                 escalated_from__isnull=True,
                 warning__state=WarningState.RELEASED,
             )
-            .select_related("warning", "deputy", "superior")
-            .order_by("due_at", "pk")[:batch]
-        )
+            .order_by("due_at", "pk")
+            .values(*_DUE_COLUMNS)[:batch]
+        ]
         if not due:
             return 0
+        warnings = {w.pk: w for w in Warning.objects.filter(pk__in={t.warning_id for t in due})}
+        # Only rows whose next step is not a voice recall need the people above them.
+        needs_people = [
+            t for t in due if t.step < len(steps) and not (steps[t.step] == "voice" and t.mobile)
+        ]
+        people = _people(
+            [t.deputy_id for t in needs_people] + [t.superior_id for t in needs_people]
+        )
         voice, children, events, changed = [], [], [], []
         for t in due:
-            w = t.warning
+            w = warnings[t.warning_id]
             wake = dt.timedelta(minutes=w.wake_minutes)
             action = None
             while t.step < len(steps):
@@ -714,44 +1052,83 @@ def escalate_due(now: dt.datetime | None = None, batch: int = 5000) -> int:
                 if name == "voice" and t.mobile:
                     action = "voice"
                     break
-                nxt = t.deputy if name == "deputy" else t.superior if name == "superior" else None
+                nxt_id = (
+                    t.deputy_id
+                    if name == "deputy"
+                    else t.superior_id
+                    if name == "superior"
+                    else None
+                )
+                nxt = people.get(nxt_id) if nxt_id else None
                 if nxt is not None and nxt.is_active:
                     action = nxt
                     break
+            event = {"warning_id": t.warning_id, "target_id": t.pk, "at": now}
             if action is None:
                 t.state = TargetState.UNANSWERED
                 t.due_at = None
-                events.append(_event(w, EventKind.UNANSWERED, t, at=now))
+                events.append({**event, "kind": EventKind.UNANSWERED.value})
             elif action == "voice":
                 t.recalled_at = now
                 t.due_at = now + wake
                 voice.append(t)
-                events.append(_event(w, EventKind.RECALLED, t, Channel.VOICE, at=now))
+                events.append(
+                    {**event, "kind": EventKind.RECALLED.value, "channel": Channel.VOICE.value}
+                )
             else:
                 t.escalated_at = t.escalated_at or now
                 t.due_at = now + wake
-                children.append(_person_target(t, action, now))
+                children.append(
+                    {
+                        "warning_id": t.warning_id,
+                        "person_id": action.pk,
+                        "name": action.name[:50],
+                        "mobile": action.mobile,
+                        "role": TargetRole.ESCALATION.value,
+                        "org_id": action.org_id,
+                        "division_id": t.division_id,
+                        "escalated_from_id": t.pk,
+                        "called_at": now,
+                        "reply_code": _reply_code(),
+                    }
+                )
                 events.append(
-                    _event(w, EventKind.ESCALATED, t, Channel.SMS, f"→ {action.name}", at=now)
+                    {
+                        **event,
+                        "kind": EventKind.ESCALATED.value,
+                        "channel": Channel.SMS.value,
+                        "detail": f"→ {action.name}"[:300],
+                    }
                 )
             changed.append(t)
             moved += 1
         _update_grouped(changed, ("state", "step", "due_at", "recalled_at", "escalated_at"))
-        made = WarningTarget.objects.bulk_create(children, batch_size=1000)
-        rows = []
-        warnings = {t.warning_id: t.warning for t in due}
+        child_ids = bulk_insert(WarningTarget, children)
+        made = [
+            _Call(pk, c["person_id"], c["mobile"], c["org_id"], c["reply_code"])
+            for pk, c in zip(child_ids, children, strict=True)
+        ]
         by_warning: dict[int, tuple[list, list]] = {}
         for t in voice:
             by_warning.setdefault(t.warning_id, ([], []))[0].append(t)
-        for c in made:
-            by_warning.setdefault(c.warning_id, ([], []))[1].append(c)
-            events.append(_event(warnings[c.warning_id], EventKind.CALLED, c, Channel.SMS, at=now))
+        for call, c in zip(made, children, strict=True):
+            by_warning.setdefault(c["warning_id"], ([], []))[1].append(call)
+            events.append(
+                {
+                    "warning_id": c["warning_id"],
+                    "target_id": call.pk,
+                    "at": now,
+                    "kind": EventKind.CALLED.value,
+                    "channel": Channel.SMS.value,
+                }
+            )
+        rows = []
         for warning_id, (recalls, calls) in by_warning.items():
             w = warnings[warning_id]
             rows += _call_messages(w, recalls, (Channel.VOICE,), _("[Second call] "))
             rows += _call_messages(w, calls, (Channel.SMS, Channel.VOICE), _("[Escalated] "))
-        enqueue_bulk(rows)
-        WarningEvent.objects.bulk_create(events, batch_size=1000)
+        enqueue_values(rows)
+        bulk_insert(WarningEvent, events)
         audit.record(
             action="warning.escalate",
             object_type="alerts.warningtarget",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", v.WarningList.as_view(), name="warning_list"),
     path("warnings/add/", v.WarningCreate.as_view(), name="warning_add"),
     path("warnings/<int:pk>/", v.WarningDetail.as_view(), name="warning_detail"),
+    path("warnings/<int:pk>/edit/", v.WarningEdit.as_view(), name="warning_edit"),
     path("warnings/<int:pk>/live/", v.WarningLive.as_view(), name="warning_live"),
     path("warnings/<int:pk>/approve/", v.WarningApprove.as_view(), name="warning_approve"),
     path("warnings/<int:pk>/release/", v.WarningRelease.as_view(), name="warning_release"),

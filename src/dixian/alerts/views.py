@@ -49,6 +49,7 @@ from .models import (
     Source,
     Warning,
     WarningState,
+    WarningTarget,
 )
 
 
@@ -122,6 +123,97 @@ class WarningCreate(LoginRequiredMixin, View):
         return self.render(form)
 
 
+class WarningEdit(LoginRequiredMixin, View):
+    """The drafter edits a warning before release (an approved one returns to draft)."""
+
+    model = Warning
+    action = Action.CHANGE
+
+    def get_warning(self, request, pk):
+        return get_object_or_404(Warning.objects.restrict(request.user, Action.CHANGE), pk=pk)
+
+    def render(self, form, warning, locked=""):
+        return render(
+            self.request,
+            "alerts/warning_form.html",
+            {
+                "form": form,
+                "w": warning,
+                "editing": True,
+                "locked": locked,
+                "levels": catalogue.levels(),
+                "types": catalogue.types(),
+            },
+        )
+
+    def get(self, request, pk):
+        warning = self.get_warning(request, pk)
+        if not services.may_edit(request.user, warning):
+            # Those who may change the warning see why they cannot edit it here.
+            if warning.state not in (WarningState.DRAFT, WarningState.APPROVED):
+                locked = _("Only a warning that is not yet released can be edited.")
+            else:
+                locked = _("Only its drafter can edit a draft.")
+            return self.render(None, warning, locked)
+        form = WarningForm(
+            initial={
+                "kind": warning.kind,
+                "level": warning.level,
+                "headline": warning.headline,
+                "text": warning.text,
+                "instruction": warning.instruction,
+                "divisions": list(warning.divisions.all()),
+                "polygon": json.dumps(warning.polygon) if warning.polygon else "",
+                "roles": warning.roles,
+                "effective_at": timezone.localtime(warning.effective_at),
+                "expires_at": timezone.localtime(warning.expires_at),
+            }
+        )
+        return self.render(form, warning)
+
+    def post(self, request, pk):
+        warning = self.get_warning(request, pk)
+        if not services.may_edit(request.user, warning):
+            raise Http404
+        was_approved = warning.state == WarningState.APPROVED
+        form = WarningForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.edit_draft(
+                    actor=request.user,
+                    warning=warning,
+                    kind=d["kind"],
+                    level=d["level"],
+                    headline=d["headline"],
+                    text=d["text"],
+                    instruction=d["instruction"],
+                    effective_at=d["effective_at"],
+                    expires_at=d["expires_at"],
+                    divisions=d["divisions"],
+                    polygon=d["polygon"],
+                    roles=d["roles"],
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "message_dict"):
+                    for field, errs in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errs)
+                else:
+                    form.add_error(None, exc.messages)
+            except PermissionDenied:
+                raise Http404 from None
+            else:
+                if was_approved:
+                    messages.warning(
+                        request, _("Draft saved. It was approved before: it needs approval again.")
+                    )
+                else:
+                    messages.success(request, _("Draft saved: %(n)s") % {"n": warning.number})
+                return redirect("alerts:warning_detail", warning.pk)
+        messages.error(request, _("Please correct the fields marked below."))
+        return self.render(form, warning)
+
+
 class WarningDetail(LoginRequiredMixin, View):
     """The warning and its live 叫应 board."""
 
@@ -135,6 +227,7 @@ class WarningDetail(LoginRequiredMixin, View):
             "w": warning,
             "board": board,
             "may_change": may_change,
+            "may_edit": may_change and services.may_edit(request.user, warning),
             "may_approve": may_change
             and warning.state == WarningState.DRAFT
             and warning.drafter_id != request.user.pk,
@@ -282,8 +375,14 @@ class WarningFeedback(LoginRequiredMixin, View):
         return render(request, "alerts/feedback.html", {"w": warning, "form": form})
 
 
+@method_decorator(csrf_exempt, name="dispatch")
 class Acknowledge(View):
-    """The one-tap acknowledgement link of a 叫应 message (no login; a signed token)."""
+    """The one-tap acknowledgement link of a 叫应 message (no login; a signed token).
+
+    CSRF-exempt: the signed token in the URL is the only credential (no session or cookie
+    authorises anything here), so a forged cross-site POST can do nothing the holder of the
+    link cannot; phones opening the link from an SMS need no cookie round trip.
+    """
 
     scoping = "token"
 
@@ -314,8 +413,11 @@ class Acknowledge(View):
         )
 
     def post(self, request, token):
-        target = self.target(token)
+        target_id = services.target_id_for_token(token)
+        if target_id is None:
+            raise Http404
         if request.POST.get("do") == "feedback":
+            target = self.target(token)
             form = FeedbackForm(request.POST, request.FILES)
             if form.is_valid():
                 try:
@@ -334,10 +436,11 @@ class Acknowledge(View):
                     return redirect(request.path)
             return self.render(target, form)
         try:
-            services.acknowledge(target=target, channel=AckChannel.LINK)
+            services.acknowledge_id(target_id, channel=AckChannel.LINK)
         except services.WarningClosed:
             pass
-        target.refresh_from_db()
+        except WarningTarget.DoesNotExist:
+            raise Http404 from None
         return redirect(request.path)
 
 

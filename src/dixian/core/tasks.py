@@ -21,6 +21,6 @@ def sweep_deadlines():
 @db_task(retries=2, retry_delay=5)
 def deliver_messages(ids):
     """First delivery attempt of freshly enqueued outbox messages (after commit)."""
-    from .notify import deliver_message
+    from .notify import deliver_batch
 
-    return [deliver_message(pk) for pk in ids]
+    return deliver_batch(ids)

@@ -14,7 +14,9 @@ Robot formats follow each vendor's custom-robot webhook:
 The SMS gateway is any HTTP endpoint that takes ``{"phone", "text", "message_id"}`` as JSON
 with the endpoint's secret as a bearer token and answers ``{"code": 0}`` on success. The
 voice-call gateway (a text-to-speech call, the stronger channel of 叫应) takes the same body
-plus ``"kind": "voice"`` and answers the same way.
+plus ``"kind": "voice"`` and answers the same way. With ``OUTBOX_GATEWAY_BATCH`` above 1,
+phone messages go to the gateway in batches (``send_phone_batch``). HTTP connections are
+kept alive per thread and host.
 
 Every sender returns ``(status_code, detail)`` for the delivery log, or raises
 ``DeliveryError``; the outbox decides whether to retry.
@@ -27,9 +29,8 @@ import hashlib
 import hmac
 import http.client
 import json
-import urllib.error
+import threading
 import urllib.parse
-import urllib.request
 
 from django.core.mail import send_mail
 
@@ -58,38 +59,90 @@ def _text(msg) -> str:
     return "\n".join(parts)
 
 
+class _Pool(threading.local):
+    """Keep-alive HTTP connections of the current thread, one per (scheme, host, port)."""
+
+    def __init__(self):
+        self.connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
+
+
+_pool = _Pool()
+
+
+def _connection(scheme: str, host: str, port: int | None, timeout: float):
+    key = (scheme, host, port or (443 if scheme == "https" else 80))
+    conn = _pool.connections.get(key)
+    reused = conn is not None
+    if conn is None:
+        if scheme == "https":
+            conn = http.client.HTTPSConnection(host, port, timeout=timeout)
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        _pool.connections[key] = conn
+    conn.timeout = timeout
+    if conn.sock is not None:
+        conn.sock.settimeout(timeout)
+    return key, conn, reused
+
+
+def _drop(key) -> None:
+    conn = _pool.connections.pop(key, None)
+    if conn is not None:
+        conn.close()
+
+
+# A kept-alive connection the server closed while idle fails on reuse with one of these
+# before the request was read; the request is then sent once more on a fresh connection.
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
 def _post_json(url: str, payload: dict, *, timeout: float, headers: dict | None = None):
     """POST ``payload`` as JSON; return ``(status, answer)`` with the answer parsed as a dict.
 
-    Every transport failure (HTTP error status, refused connection, timeout, a peer that
-    hangs up) becomes a ``DeliveryError``.
+    Connections are kept alive per thread and host (a warning to thousands of people is
+    thousands of requests to one gateway). Every transport failure (HTTP error status,
+    refused connection, timeout, a peer that hangs up) becomes a ``DeliveryError``.
     """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DeliveryError(f"connection failed: unsupported URL {url[:80]}")
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
     data = json.dumps(payload, ensure_ascii=False).encode()
-    request = urllib.request.Request(
-        url,
-        data=data,
-        method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+    all_headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Content-Length": str(len(data)),
+        "Connection": "keep-alive",
+        **(headers or {}),
+    }
+    for _try in range(2):
+        key, conn, reused = _connection(parts.scheme, parts.hostname, parts.port, timeout)
+        try:
+            conn.request("POST", target, body=data, headers=all_headers)
+            response = conn.getresponse()
             status = response.status
             body = response.read(65536)
-    except urllib.error.HTTPError as exc:
-        try:
-            snippet = exc.read(200).decode(errors="replace").strip()
-        except Exception:  # the error body is only a courtesy for the log
-            snippet = ""
-        finally:
-            exc.close()
-        detail = f"HTTP {exc.code}" + (f": {snippet}" if snippet else "")
-        raise DeliveryError(detail, status_code=exc.code) from exc
-    except urllib.error.URLError as exc:
-        raise DeliveryError(f"connection failed: {exc.reason}") from exc
-    except TimeoutError as exc:
-        raise DeliveryError(f"timed out after {timeout:g} s") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise DeliveryError(f"connection failed: {type(exc).__name__}: {exc}") from exc
+            if response.will_close or response.length:
+                # The server ends the connection (HTTP/1.0, "Connection: close") or sent more
+                # than we read: do not reuse it.
+                _drop(key)
+            break
+        except _STALE as exc:
+            _drop(key)
+            if reused:
+                continue  # the idle connection had been closed: once more on a fresh one
+            raise DeliveryError(f"connection failed: {type(exc).__name__}: {exc}") from exc
+        except TimeoutError as exc:
+            _drop(key)
+            raise DeliveryError(f"timed out after {timeout:g} s") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            _drop(key)
+            raise DeliveryError(f"connection failed: {type(exc).__name__}: {exc}") from exc
+    if status >= 400:
+        snippet = body[:200].decode(errors="replace").strip()
+        detail = f"HTTP {status}" + (f": {snippet}" if snippet else "")
+        raise DeliveryError(detail, status_code=status)
     try:
         answer = json.loads(body.decode() or "{}")
     except ValueError:
@@ -142,6 +195,51 @@ def send_voice(msg, endpoint, *, timeout):
         headers=headers,
     )
     return _check_code(status, answer)
+
+
+def send_phone_batch(msgs, endpoint, *, timeout) -> list[tuple[bool, int | None, str]]:
+    """Many SMS (or voice calls) in one gateway request, as bulk SMS gateways offer.
+
+    Body ``{"messages": [{"phone", "text", "message_id"[, "kind": "voice"]}, …]}``; the
+    answer ``{"code": 0}`` accepts them all, or ``{"code": 0, "results": [{"message_id",
+    "code", "msg"}, …]}`` decides per message (a message missing from the results failed).
+    Returns one ``(ok, status_code, detail)`` per message, in order; a failed request fails
+    every message in it (each is retried on its own schedule).
+    """
+    headers = {"Authorization": f"Bearer {endpoint.secret}"} if endpoint.secret else {}
+    items = []
+    for msg in msgs:
+        item = {"phone": msg.address, "text": _text(msg), "message_id": msg.pk}
+        if msg.channel == Channel.VOICE:
+            item["kind"] = "voice"
+        items.append(item)
+    try:
+        status, answer = _post_json(
+            endpoint.url, {"messages": items}, timeout=timeout, headers=headers
+        )
+        _status, summary = _check_code(status, answer)
+    except DeliveryError as exc:
+        return [(False, exc.status_code, str(exc))] * len(msgs)
+    results = answer.get("results")
+    if not isinstance(results, list):
+        return [(True, status, summary)] * len(msgs)
+    by_id = {}
+    for entry in results:
+        if isinstance(entry, dict) and "message_id" in entry:
+            by_id[str(entry["message_id"])] = entry
+    outcomes = []
+    for msg in msgs:
+        entry = by_id.get(str(msg.pk))
+        if entry is None:
+            outcomes.append((False, status, "batch answer has no result for this message"))
+            continue
+        try:
+            _status, detail = _check_code(status, entry)
+        except DeliveryError as exc:
+            outcomes.append((False, status, str(exc)))
+        else:
+            outcomes.append((True, status, detail))
+    return outcomes
 
 
 def send_wecom(msg, endpoint, *, timeout):

@@ -503,3 +503,78 @@ def test_an_expired_lease_is_taken_over_and_the_late_worker_does_not_overwrite(
 def test_backoff_doubles_and_is_capped(outbox_settings):
     assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
     assert outbox.backoff(60) == outbox.MAX_BACKOFF
+
+
+# --- many at once: the worker's path for a warning to thousands -------------------------------
+
+
+def test_deliver_batch_sends_each_once_and_logs_every_attempt(users, gateway, sms_endpoint):
+    with clock.frozen(T0):
+        msgs = [sms_to(users[name], subject=f"s{i}") for i, name in enumerate(users)]
+    gateway.then(500, {"error": "busy"})  # one of them fails and stays pending
+    delivered = outbox.deliver_batch([m.pk for m in msgs] * 2, T0)  # duplicates claimed once
+    assert delivered == len(msgs) - 1
+    assert sorted(r.json["message_id"] for r in gateway.requests) == sorted(m.pk for m in msgs)
+    states = dict(Message.objects.filter(pk__in=[m.pk for m in msgs]).values_list("pk", "state"))
+    assert sorted(states.values()) == sorted(
+        [MessageState.DELIVERED] * (len(msgs) - 1) + [MessageState.PENDING]
+    )
+    assert DeliveryAttempt.objects.filter(message__in=msgs).count() == len(msgs)
+    failed = Message.objects.get(pk__in=[m.pk for m in msgs], state=MessageState.PENDING)
+    assert failed.attempts == 1 and failed.next_attempt_at == T0 + dt.timedelta(seconds=60)
+    assert failed.last_error.startswith("HTTP 500")
+    # Nothing due any more: a second pass sends nothing.
+    assert outbox.deliver_batch([m.pk for m in msgs], T0) == 0
+    assert len(gateway.requests) == len(msgs)
+
+
+def test_gateway_batch_carries_many_messages_and_per_message_results(
+    users, gateway, sms_endpoint, settings
+):
+    settings.OUTBOX_GATEWAY_BATCH = 2
+    settings.OUTBOX_DELIVERY_CONCURRENCY = 1  # requests in order: the script answers the first
+    with clock.frozen(T0):
+        a, b, c = (sms_to(users[n], subject=n) for n in ("inspector", "housing", "office"))
+    gateway.then(
+        200,
+        {
+            "code": 0,
+            "results": [
+                {"message_id": a.pk, "code": 0},
+                {"message_id": b.pk, "code": 17, "msg": "空号"},
+            ],
+        },
+    )
+    assert outbox.deliver_batch([a.pk, b.pk, c.pk], T0) == 2
+    bodies = [r.json for r in gateway.requests]
+    assert [len(body["messages"]) for body in bodies] == [2, 1]
+    assert bodies[0]["messages"][0] == {
+        "phone": users["inspector"].person.mobile,
+        "text": "inspector\n今晚 20:00 到岗",
+        "message_id": a.pk,
+    }
+    assert gateway.requests[0].headers["authorization"] == "Bearer tok-123"
+    for msg in (a, b, c):
+        msg.refresh_from_db()
+    assert (a.state, b.state, c.state) == (
+        MessageState.DELIVERED,
+        MessageState.PENDING,
+        MessageState.DELIVERED,
+    )
+    assert b.last_error == "code=17 空号" and b.attempts == 1
+    assert [e.success for e in log_of(b)] == [False]
+    assert [e.success for e in log_of(a)] == [True] and [e.success for e in log_of(c)] == [True]
+
+
+def test_a_failed_batch_request_fails_every_message_in_it(users, gateway, sms_endpoint, settings):
+    settings.OUTBOX_GATEWAY_BATCH = 10
+    with clock.frozen(T0):
+        msgs = [sms_to(users[n]) for n in ("inspector", "housing")]
+    gateway.answer(503)
+    assert outbox.deliver_batch([m.pk for m in msgs], T0) == 0
+    assert len(gateway.requests) == 1
+    for m in msgs:
+        m.refresh_from_db()
+        assert m.state == MessageState.PENDING and m.attempts == 1
+        assert m.last_error.startswith("HTTP 503")
+        assert [(e.success, e.status_code) for e in log_of(m)] == [(False, 503)]
