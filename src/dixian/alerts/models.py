@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dixian.core.choices import Action, Role
 from dixian.core.models import Division, Organisation, Person
@@ -35,8 +36,8 @@ class WarningState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     RELEASED = "released", _("Released")
     UPDATED = "updated", _("Superseded by an update")
-    CANCELLED = "cancelled", _("Cancelled")
-    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", pgettext_lazy("warning", "Cancelled")
+    EXPIRED = "expired", pgettext_lazy("warning", "Expired")
 
 
 OPEN_STATES = (WarningState.RELEASED,)
@@ -65,8 +66,8 @@ TARGETABLE_ROLES = [r for r in TargetRole if r != TargetRole.ESCALATION]
 
 
 class TargetState(models.TextChoices):
-    CALLING = "calling", _("Waiting for acknowledgement")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    CALLING = "calling", pgettext_lazy("warning", "Waiting for acknowledgement")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("warning", "Acknowledged")
     COVERED = "covered", _("Answered by the next person on the ladder")
     UNANSWERED = "unanswered", _("Never answered")
     CANCELLED = "cancelled", _("Call withdrawn")
@@ -76,7 +77,7 @@ class EventKind(models.TextChoices):
     CALLED = "called", _("Called")
     RECALLED = "recalled", _("Called again by voice")
     ESCALATED = "escalated", _("Escalated to the next person")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("warning", "Acknowledged")
     COVERED = "covered", _("Covered by the ladder")
     UNANSWERED = "unanswered", _("Ladder exhausted")
     CANCELLED = "cancelled", _("Call withdrawn")
@@ -123,13 +124,16 @@ class Warning(models.Model):
     area_desc = models.CharField(_("area description"), max_length=500, blank=True)
     roles = models.JSONField(_("target roles"), default=list)
     effective_at = models.DateTimeField(_("effective from"))
-    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    expires_at = models.DateTimeField(pgettext_lazy("warning", "expires"), db_index=True)
     wake_minutes = models.PositiveIntegerField(_("wake target (minutes)"), default=5)
     state = models.CharField(
         _("state"), max_length=12, choices=WarningState.choices, default=WarningState.DRAFT
     )
     issuer = models.ForeignKey(
-        Organisation, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+        Organisation,
+        verbose_name=pgettext_lazy("warning", "issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     drafter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -150,7 +154,7 @@ class Warning(models.Model):
     )
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("warning", "closed"), null=True, blank=True)
     close_reason = models.CharField(_("reason"), max_length=300, blank=True)
     previous = models.ForeignKey(
         "self",
@@ -282,7 +286,7 @@ class WarningTarget(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("warning", "name"), max_length=50)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     role = models.CharField(_("role"), max_length=24, choices=TargetRole.choices)
     org = models.ForeignKey(
@@ -333,7 +337,9 @@ class WarningTarget(models.Model):
     called_at = models.DateTimeField(_("called"))
     recalled_at = models.DateTimeField(_("called again"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
-    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(
+        pgettext_lazy("warning", "acknowledged"), null=True, blank=True
+    )
     ack_channel = models.CharField(
         _("acknowledged through"), max_length=8, choices=AckChannel.choices, blank=True
     )

@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dixian.core import audit, clock
 from dixian.core.choices import Action, Channel, MessageState, OrgKind, PositionKind
@@ -1201,7 +1202,9 @@ def cancel_warning(*, actor, warning: Warning, reason: str) -> int:
     _check_change(actor, warning)
     if warning.state in (WarningState.UPDATED, WarningState.CANCELLED, WarningState.EXPIRED):
         raise ValidationError(_("This warning is already closed."))
-    return _close(warning, WarningState.CANCELLED, reason or _("Cancelled"), actor=actor)
+    return _close(
+        warning, WarningState.CANCELLED, reason or pgettext("warning", "Cancelled"), actor=actor
+    )
 
 
 def expire_due(now: dt.datetime | None = None) -> int:

@@ -108,6 +108,25 @@ def test_catalogue_has_no_duplicate_keys(po):
     assert not [k for k, n in keys.items() if n > 1]
 
 
+def test_catalogues_agree_on_shared_msgids():
+    """Django merges the catalogues and the first one (project, then INSTALLED_APPS order)
+    wins, so a msgid two apps translate differently shows the other app's word in one of
+    them. Give such a msgid a context (pgettext) where the meanings differ."""
+    seen: dict[tuple, dict[str, tuple]] = {}
+    for path in CATALOGUES:
+        for e in live_entries(polib.pofile(str(path))):
+            if e.msgid == "" and not e.msgctxt:
+                continue
+            key = (e.msgctxt, e.msgid, e.msgid_plural or None)
+            seen.setdefault(key, {})[str(path.relative_to(SRC))] = tuple(msgstrs(e))
+    clashes = [
+        f"{k[1]!r}" + (f" (context {k[0]!r})" if k[0] else "") + f": {v}"
+        for k, v in seen.items()
+        if len(set(v.values())) > 1
+    ]
+    assert not clashes, "translated differently by different catalogues:\n" + "\n".join(clashes)
+
+
 def catalogue_map(entries) -> dict:
     out = {}
     for e in entries:
