@@ -1177,6 +1177,15 @@ def forward_targets():
     return Organisation.objects.filter(kind__in=FORWARD_KINDS, is_active=True)
 
 
+def public_report_check(actor, report: PublicReport) -> None:
+    """Raise ``PermissionDenied`` or ``TransitionError`` when ``actor`` may not handle the
+    report now (the API's "may I?" answer; ``public_report_handle`` applies the same rules)."""
+    if not PublicReport.objects.restrict(actor, Action.CHANGE).filter(pk=report.pk).exists():
+        raise PermissionDenied
+    if report.state != PublicReportState.RECEIVED:
+        raise TransitionError(_("This report has already been handled."))
+
+
 def public_report_handle(
     *, actor, report: PublicReport, decision: str, note: str = "", enterprise=None, to=None
 ) -> PublicReport:
@@ -1187,10 +1196,7 @@ def public_report_handle(
         report = PublicReport.objects.select_for_update().get(pk=report.pk)
         if not PublicReport.objects.restrict(actor).filter(pk=report.pk).exists():
             raise Http404
-        if not PublicReport.objects.restrict(actor, Action.CHANGE).filter(pk=report.pk).exists():
-            raise PermissionDenied
-        if report.state != PublicReportState.RECEIVED:
-            raise TransitionError(_("This report has already been handled."))
+        public_report_check(actor, report)
         before = audit.snapshot(report, ["state", "hazard", "handling_note", "routed_to"])
         note = (note or "").strip()
         if decision == "forward":

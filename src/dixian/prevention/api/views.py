@@ -4,7 +4,9 @@ the service's message."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -228,11 +230,32 @@ class PublicReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 def _report_action(decision, summary):
     def handler(self, request, pk=None, **kwargs):
+        if request.method == "GET":
+            report = self.get_object()
+            try:
+                services.public_report_check(request.user, report)
+            except PermissionDenied:
+                reason = _("Only the organisation the report is routed to may handle it.")
+            except services.TransitionError as exc:
+                reason = " ".join(exc.messages)
+            else:
+                reason = ""
+            return Response({"action": decision, "allowed": not reason, "reason": reason})
         return self._handle(request, decision)
 
     handler.__name__ = f"do_{decision}"
-    handler = action(detail=True, methods=["post"], url_path=decision, url_name=decision)(handler)
+    handler = action(detail=True, methods=["get", "post"], url_path=decision, url_name=decision)(
+        handler
+    )
+    handler = extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: s.TransitionCheckSerializer},
+        summary=f"May the caller {decision} the report now?",
+        operation_id=f"public_reports_{decision}_check",
+    )(handler)
     return extend_schema(
+        methods=["POST"],
         request=s.PublicReportActionSerializer,
         responses={
             200: s.PublicReportSerializer,
