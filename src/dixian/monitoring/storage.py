@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import weakref
 from collections import defaultdict
 
 from django.db import IntegrityError, ProgrammingError, connection, transaction
@@ -130,9 +129,6 @@ def _write_pg(rows):
     return [r for r in rows if (r[0], r[1]) in new_keys]
 
 
-# Temporary tables exist per connection; remember on which raw connections they were made.
-_temp_ready: weakref.WeakSet = weakref.WeakSet()
-
 TEMP_TABLES = (
     "CREATE TEMP TABLE IF NOT EXISTS monitoring_reading_in "
     "(point_id bigint, ts timestamptz, value double precision, quality smallint); "
@@ -143,10 +139,11 @@ TEMP_TABLES = (
 
 
 def _temp_tables(raw_cursor) -> None:
-    conn = raw_cursor.connection
-    if conn not in _temp_ready:
-        raw_cursor.execute(TEMP_TABLES)
-        _temp_ready.add(conn)
+    """Make the session's input tables if missing. Not remembered per connection: a
+    transaction that made them and then rolled back (a failed batch, a test) takes them
+    away again, and every later batch on that connection would fail. One statement per
+    batch of thousands of readings."""
+    raw_cursor.execute(TEMP_TABLES)
 
 
 def _ts_text(rows, col: int) -> dict:

@@ -8,7 +8,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.urls import reverse
 
@@ -35,8 +35,10 @@ def call(app, path, body=b"do=ack", ctype="application/x-www-form-urlencoded", m
     def start_response(status, headers, exc_info=None):
         out["status"], out["headers"] = status, headers
 
-    # As Django's test client does: the test's transaction must not be closed between calls.
+    # As Django's test client does: the test's transaction must not be closed by the
+    # request signals (on PostgreSQL that would close the connection under the test).
     request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     try:
         chunks = app(environ, start_response)
         content = b"".join(chunks)
@@ -44,6 +46,7 @@ def call(app, path, body=b"do=ack", ctype="application/x-www-form-urlencoded", m
             chunks.close()
     finally:
         request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return int(out["status"][:3]), dict(out["headers"]), content
 
 
